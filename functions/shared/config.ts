@@ -1,0 +1,94 @@
+/**
+ * Configuration read from the environment once per execution environment, failing fast with a
+ * ConfigurationError that names what is missing. template.yaml sets every variable read here.
+ */
+import { ConfigurationError } from './errors.js';
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigurationError(`environment variable ${name} is required (set by template.yaml)`);
+  }
+  return value.trim();
+}
+
+function positiveNumber(env: Env, name: string, fallback?: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') {
+    if (fallback !== undefined) return fallback;
+    throw new ConfigurationError(`environment variable ${name} is required (set by template.yaml)`);
+  }
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError(`environment variable ${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/** What the dispatcher needs. */
+export interface DispatcherConfig {
+  stateMachineArn: string;
+  idempotencyTableName: string;
+  idempotencyExpirySeconds: number;
+  eventsQueueUrl: string;
+  deadLetterQueueUrl: string;
+  /** First redelivery delay; later ones double per receive, jittered. */
+  retryBaseDelaySeconds: number;
+  /** Cap on a redelivery delay (SQS allows at most 12 hours of visibility). */
+  retryMaxDelaySeconds: number;
+}
+
+/** Reads the dispatcher's configuration. */
+export function readDispatcherConfig(env: Env = process.env): DispatcherConfig {
+  return {
+    stateMachineArn: required(env, 'STATE_MACHINE_ARN'),
+    idempotencyTableName: required(env, 'IDEMPOTENCY_TABLE_NAME'),
+    idempotencyExpirySeconds: positiveNumber(env, 'IDEMPOTENCY_EXPIRY_SECONDS'),
+    eventsQueueUrl: required(env, 'EVENTS_QUEUE_URL'),
+    deadLetterQueueUrl: required(env, 'DEAD_LETTER_QUEUE_URL'),
+    retryBaseDelaySeconds: positiveNumber(env, 'RETRY_BASE_DELAY_SECONDS'),
+    retryMaxDelaySeconds: Math.min(positiveNumber(env, 'RETRY_MAX_DELAY_SECONDS'), 43_200),
+  };
+}
+
+const ENVIRONMENT = /^(?:[a-z0-9-]+\.)+[a-z]{2,}$/;
+
+/** What the processor needs to reach Genesys Cloud. */
+export interface ProcessorConfig {
+  /** Genesys Cloud region host, e.g. `mypurecloud.com`. */
+  genesysEnvironment: string;
+  /** `https://login.{environment}` unless overridden (the local stack points it at the simulator). */
+  loginBaseUrl: string;
+  /** `https://api.{environment}` unless overridden. */
+  apiBaseUrl: string;
+  /** Secrets Manager secret id (ARN or name) holding `{"clientId","clientSecret"}`. */
+  secretId: string;
+  /** How long the secret stays cached in the execution environment. */
+  secretMaxAgeSeconds: number;
+  /** Requests per minute one token may make; Genesys allows 300. */
+  requestsPerMinute: number;
+  /** Per-request timeout towards Genesys. */
+  requestTimeoutMs: number;
+  /** A 429 whose Retry-After is at most this is waited out in place, once. */
+  maxInPlaceRetryAfterSeconds: number;
+}
+
+/** Reads the processor's configuration. */
+export function readProcessorConfig(env: Env = process.env): ProcessorConfig {
+  const genesysEnvironment = required(env, 'GENESYS_ENVIRONMENT');
+  if (!ENVIRONMENT.test(genesysEnvironment)) {
+    throw new ConfigurationError(`GENESYS_ENVIRONMENT must be a host such as mypurecloud.com, got ${JSON.stringify(genesysEnvironment)}`);
+  }
+  return {
+    genesysEnvironment,
+    loginBaseUrl: (env.GENESYS_LOGIN_BASE_URL?.trim() || `https://login.${genesysEnvironment}`).replace(/\/$/, ''),
+    apiBaseUrl: (env.GENESYS_API_BASE_URL?.trim() || `https://api.${genesysEnvironment}`).replace(/\/$/, ''),
+    secretId: required(env, 'GENESYS_SECRET_ID'),
+    secretMaxAgeSeconds: positiveNumber(env, 'GENESYS_SECRET_MAX_AGE_SECONDS'),
+    requestsPerMinute: positiveNumber(env, 'GENESYS_REQUESTS_PER_MINUTE'),
+    requestTimeoutMs: positiveNumber(env, 'GENESYS_REQUEST_TIMEOUT_MS'),
+    maxInPlaceRetryAfterSeconds: positiveNumber(env, 'GENESYS_MAX_IN_PLACE_RETRY_AFTER_SECONDS'),
+  };
+}
