@@ -1,0 +1,34 @@
+/**
+ * Processor Lambda: the "Update conversation" task of the workflow. Wiring only; the logic is in
+ * process.ts. The one module that reads the environment: a misconfigured function fails at init.
+ * A thrown error's `name` becomes Lambda's errorType, which the state machine's Retry/Catch match.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { readProcessorConfig } from '../shared/config.js';
+import { parseWorkflowInput } from '../shared/events.js';
+import { createGenesys, createSecretsProvider } from '../shared/genesys/index.js';
+import { logger } from '../shared/powertools.js';
+import { processEvent, type ProcessorResult } from './process.js';
+
+const config = readProcessorConfig();
+const { client } = createGenesys(config, { secrets: createSecretsProvider(), logger });
+
+/** Validates the task payload and writes its attributes back to Genesys. */
+async function updateConversation(event: unknown, context: Context): Promise<ProcessorResult> {
+  const input = parseWorkflowInput(event);
+  logger.appendKeys({ conversationId: input.body.conversationId, messageId: input.messageId, kind: input.kind });
+  if (input.correlationId !== undefined) logger.setCorrelationId(input.correlationId);
+  try {
+    return await processEvent(input, { client, logger, remainingMs: () => context.getRemainingTimeInMillis() });
+  } catch (error) {
+    logger.warn('Update failed', error as Error);
+    throw error;
+  }
+}
+
+/** The Lambda entry point (template.yaml: ProcessorFunction, `handler.handler`). */
+export const handler = middy<unknown, ProcessorResult>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(updateConversation);

@@ -1,0 +1,109 @@
+/**
+ * At most N requests per token in any rolling 60 s: a sliding-window log of admission times.
+ * Genesys counts per OAuth token (https://developer.genesys.cloud/platform/api/rate-limits) and the
+ * token belongs to this execution environment, so in-memory state is exact without coordination.
+ * Waiters are served in arrival order.
+ */
+import { GenesysRateLimited } from '../errors.js';
+
+/** Time, injectable so tests run without real sleeping. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+/** Options of one acquire. */
+export interface AcquireOptions {
+  signal?: AbortSignal;
+  /** Give up with GenesysRateLimited rather than wait longer than this (e.g. the Lambda time left). */
+  maxWaitMs?: number;
+}
+
+export const WINDOW_MS = 60_000;
+
+/** Per-token sliding-window limiter. */
+export class RateLimiter {
+  readonly #limit: number;
+  readonly #clock: Clock;
+  /** Per token, admission times within the last window, oldest first; a new token starts empty. */
+  readonly #windows = new Map<string, number[]>();
+  #current?: string;
+  /** The tail of the FIFO queue of acquirers. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(requestsPerMinute: number, clock: Clock = systemClock) {
+    if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1) {
+      throw new RangeError(`requestsPerMinute must be a positive integer, got ${requestsPerMinute}`);
+    }
+    this.#limit = requestsPerMinute;
+    this.#clock = clock;
+  }
+
+  /**
+   * Waits for a slot for a request made with `token`; a new token starts an empty window.
+   * @throws GenesysRateLimited when the wait would exceed `maxWaitMs`; the signal's reason when it aborts.
+   */
+  acquire(token: string, options: AcquireOptions = {}): Promise<void> {
+    const deadline = options.maxWaitMs === undefined ? Infinity : this.#clock.now() + options.maxWaitMs;
+    const turn = this.#queue.then(() => this.#admit(token, deadline, options.signal));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Requests admitted in the last 60 s with the most recent token (for tests and metrics). */
+  inWindow(): number {
+    const admitted = this.#current === undefined ? undefined : this.#windows.get(this.#current);
+    return admitted === undefined ? 0 : prune(admitted, this.#clock.now()).length;
+  }
+
+  async #admit(token: string, deadline: number, signal?: AbortSignal): Promise<void> {
+    this.#current = token;
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.#clock.now();
+      // Windows of replaced tokens are dropped once empty; a request still holding one keeps its own count.
+      for (const [key, log] of this.#windows) if (key !== token && prune(log, now).length === 0) this.#windows.delete(key);
+      const admitted = prune(this.#windows.get(token) ?? [], now);
+      this.#windows.set(token, admitted);
+      if (admitted.length < this.#limit) {
+        admitted.push(now);
+        return;
+      }
+      // The oldest admission leaves the window (now - 60 s, now] at oldest + 60 s.
+      const freeAt = (admitted[0] as number) + WINDOW_MS;
+      if (freeAt > deadline) {
+        throw new GenesysRateLimited(`local limit of ${this.#limit} requests per minute reached`, {
+          retryAfterSeconds: Math.ceil((freeAt - now) / 1000),
+        });
+      }
+      await this.#clock.sleep(freeAt - now, signal);
+    }
+  }
+}
+
+/** Drops admissions that left the window (now - 60 s, now]; returns the same array. */
+function prune(admitted: number[], now: number): number[] {
+  let expired = 0;
+  while (expired < admitted.length && (admitted[expired] as number) <= now - WINDOW_MS) expired += 1;
+  if (expired > 0) admitted.splice(0, expired);
+  return admitted;
+}
