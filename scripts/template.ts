@@ -58,7 +58,8 @@ export interface BuildProperties {
   Target?: string;
   Sourcemap?: boolean;
   OutExtension?: string[];
-  Banner?: string;
+  /** esbuild's `--banner:<type>=<text>`, e.g. `js=import ...`. */
+  Banner?: string[] | string;
   External?: string[];
   [key: string]: unknown;
 }
@@ -75,6 +76,7 @@ const SCALAR_FUNCTIONS: Record<string, string> = {
   '!GetAZs': 'Fn::GetAZs',
   '!ImportValue': 'Fn::ImportValue',
   '!Sub': 'Fn::Sub',
+  '!ToJsonString': 'Fn::ToJsonString',
 };
 const SEQ_FUNCTIONS: Record<string, string> = {
   '!And': 'Fn::And',
@@ -84,6 +86,7 @@ const SEQ_FUNCTIONS: Record<string, string> = {
   '!GetAtt': 'Fn::GetAtt',
   '!If': 'Fn::If',
   '!Join': 'Fn::Join',
+  '!Length': 'Fn::Length',
   '!Not': 'Fn::Not',
   '!Or': 'Fn::Or',
   '!Select': 'Fn::Select',
@@ -302,4 +305,56 @@ export function resolveValue(template: Template, value: unknown, context: Resolv
 export function isCreated(template: Template, logicalId: string, parameters: Record<string, string> = {}): boolean {
   const name = getResource(template, logicalId).Condition;
   return name === undefined || Boolean(resolveValue(template, { Condition: name }, { parameters }));
+}
+
+/** A placeholder ARN of the right shape for a resource, for validating a definition without a stack. */
+export function placeholderArn(template: Template, logicalId: string): string {
+  const type = getResource(template, logicalId).Type;
+  const account = 'arn:aws:%s:us-east-1:123456789012';
+  const arn = (service: string, rest: string): string => `${account.replace('%s', service)}:${rest}`;
+  switch (type) {
+    case 'AWS::Serverless::Function':
+    case 'AWS::Lambda::Function':
+      return arn('lambda', `function:${logicalId}`);
+    case 'AWS::Serverless::StateMachine':
+    case 'AWS::StepFunctions::StateMachine':
+      return arn('states', `stateMachine:${logicalId}`);
+    case 'AWS::SQS::Queue':
+      return arn('sqs', logicalId);
+    case 'AWS::DynamoDB::Table':
+      return arn('dynamodb', `table/${logicalId}`);
+    default:
+      return arn(type.split('::')[1]?.toLowerCase() ?? 'unknown', logicalId);
+  }
+}
+
+/** The `${Name}` placeholders a definition uses, in order of first use. */
+export function substitutionNames(definition: string): string[] {
+  return [...new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] as string))];
+}
+
+/**
+ * A state machine's DefinitionSubstitutions, resolved: by default every `Fn::GetAtt X.Arn` and `Ref`
+ * of a resource answers with `placeholderArn`, so the definition can be validated or run locally.
+ */
+export function definitionSubstitutions(template: Template, logicalId: string, context: ResolveContext = {}): Record<string, string> {
+  const raw = (getProperties(template, logicalId).DefinitionSubstitutions ?? {}) as Record<string, unknown>;
+  const resolved = resolveValue(template, raw, {
+    ref: (id) => placeholderArn(template, id),
+    getAtt: (id) => placeholderArn(template, id),
+    ...context,
+  }) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(resolved).map(([name, value]) => [name, String(value)]));
+}
+
+/**
+ * Applies DefinitionSubstitutions to a definition's text, as SAM does before creating the state machine.
+ * @throws Error naming a placeholder without a substitution.
+ */
+export function applySubstitutions(definition: string, substitutions: Record<string, string>): string {
+  return definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) throw new Error(`definition uses \${${name}} but DefinitionSubstitutions has no ${name}`);
+    return value;
+  });
 }
