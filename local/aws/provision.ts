@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_AWS_ENV } from '../moto.js';
-import { TemplateResolutionError, TemplateResolver, type CfnResource, type CfnTemplate, type ResourceValues } from './template.js';
+import type { Template, TemplateResource } from '../../scripts/template.js';
+import { NotCreatedError, TemplateResolver, type ResourceValues } from './template.js';
 
 /** Where local Lambda functions and state machines live, as ARNs name them. */
 export const LOCAL_REGION = LOCAL_AWS_ENV.AWS_REGION;
@@ -35,7 +36,7 @@ export function localStateMachineArn(logicalId: string): string {
 export interface ProvisionOptions {
   /** moto's endpoint. */
   endpoint: string;
-  template: CfnTemplate;
+  template: Template;
   /** Parameter values over the template's defaults (e.g. GenesysEventSourceName, MaxReceiveCount). */
   parameters?: Record<string, string | number>;
   /**
@@ -194,7 +195,7 @@ async function createSecret(context: Context, logicalId: string, properties: Rec
   return { ref: ARN, attributes: { Id: ARN } };
 }
 
-function standIn(logicalId: string, resource: CfnResource): ResourceValues | undefined {
+function standIn(logicalId: string, resource: TemplateResource): ResourceValues | undefined {
   switch (resource.Type) {
     case 'AWS::Serverless::Function':
     case 'AWS::Lambda::Function':
@@ -234,11 +235,11 @@ export async function provisionFromTemplate(options: ProvisionOptions): Promise<
     dynamodb: new DynamoDBClient(clientConfig),
     secrets: new SecretsManagerClient(clientConfig),
   };
-  const resolver = new TemplateResolver(options.template, options.parameters);
+  const resolver = new TemplateResolver(options.template, options.parameters, options.stackName ?? 'local');
   const context: Context = { options, resolver, clients, stackName: options.stackName ?? 'local' };
   const resources: Record<string, ResourceValues> = {};
   try {
-    let pending: [string, CfnResource][] = [];
+    let pending: [string, TemplateResource][] = [];
     for (const [logicalId, resource] of Object.entries(options.template.Resources)) {
       const values = standIn(logicalId, resource);
       if (values !== undefined) {
@@ -251,14 +252,14 @@ export async function provisionFromTemplate(options: ProvisionOptions): Promise<
       }
     }
     while (pending.length > 0) {
-      const deferred: [string, CfnResource][] = [];
+      const deferred: [string, TemplateResource][] = [];
       let lastError: unknown;
       for (const [logicalId, resource] of pending) {
         // Resolve first: an unresolvable reference defers the resource without creating anything.
         try {
           resolver.resolve(resource.Properties ?? {});
         } catch (error) {
-          if (!(error instanceof TemplateResolutionError)) throw error;
+          if (!(error instanceof NotCreatedError)) throw error;
           deferred.push([logicalId, resource]);
           lastError = error;
           continue;
@@ -268,7 +269,7 @@ export async function provisionFromTemplate(options: ProvisionOptions): Promise<
         resources[logicalId] = values;
       }
       if (deferred.length === pending.length) {
-        throw new TemplateResolutionError(`cannot provision ${deferred.map(([id]) => id).join(', ')}: ${(lastError as Error).message}`);
+        throw new Error(`cannot provision ${deferred.map(([id]) => id).join(', ')}: ${(lastError as Error).message}`);
       }
       pending = deferred;
     }
