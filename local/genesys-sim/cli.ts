@@ -1,0 +1,121 @@
+/**
+ * Runs the Genesys Cloud simulator on its own: `npm run genesys-sim -- --port 8089 --fault-rate 0.05`.
+ * Prints where it listens, the client credentials to use and how to point the processor at it;
+ * stops on Ctrl-C with a summary of what it answered.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startGenesysSimulator, type GenesysSimulatorOptions, type Latency, type SimulatorConversation } from './server.js';
+
+const USAGE = `Usage: npm run genesys-sim -- [options]
+
+  --port <n>                        port on 127.0.0.1 (default: any free port)
+  --client-id <id>                  OAuth client id (default: a random UUID)
+  --client-secret <secret>          OAuth client secret (default: random)
+  --requests-per-minute <n>         API requests per token per minute (default 300)
+  --token-requests-per-minute <n>   token requests per client per minute (default 300)
+  --time-scale <n>                  the rate-limit minute lasts 60/n seconds (default 1)
+  --expires-in <seconds>            lifetime of issued tokens (default 86399)
+  --fault-rate <0..1>               share of API requests answered 500/502/503/504 (default 0)
+  --latency-ms <n|min-max>          delay per API request (default 0)
+  --timeout-rate <0..1>             share of API requests left unanswered (default 0)
+  --timeout-ms <n>                  how long an unanswered request hangs before its connection closes (default 30000)
+  --seed <n>                        seed of the injected faults (default 1)
+  --down                            answer every API request 503
+  --forbidden <id,id,...>           conversations answered 403
+  --conversations <file.json>       conversations to know: [{"id","participants":[{"id","purpose"}]}]
+  -h, --help                        this text
+
+More conversations can be registered while it runs: POST /__sim/conversations (one or an array).
+Inspect it with GET /__sim/state and GET /__sim/ledger.`;
+
+function number(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`--${flag} must be a number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function latency(raw: string | undefined): Latency | undefined {
+  const range = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(raw ?? '');
+  return range === null ? number('latency-ms', raw) : { min: Number(range[1]), max: Number(range[2]) };
+}
+
+function options(argv: string[]): (GenesysSimulatorOptions & { help?: false }) | { help: true } {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      'requests-per-minute': { type: 'string' },
+      'token-requests-per-minute': { type: 'string' },
+      'time-scale': { type: 'string' },
+      'expires-in': { type: 'string' },
+      'fault-rate': { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'timeout-rate': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      seed: { type: 'string' },
+      down: { type: 'boolean' },
+      forbidden: { type: 'string' },
+      conversations: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return { help: true };
+  const clientId = values['client-id'];
+  const clientSecret = values['client-secret'];
+  return {
+    port: number('port', values.port),
+    clients: clientId === undefined && clientSecret === undefined ? undefined : [{ clientId: clientId ?? randomUUID(), clientSecret: clientSecret ?? randomUUID() }],
+    requestsPerMinute: number('requests-per-minute', values['requests-per-minute']),
+    tokenRequestsPerMinute: number('token-requests-per-minute', values['token-requests-per-minute']),
+    timeScale: number('time-scale', values['time-scale']),
+    tokenExpiresIn: number('expires-in', values['expires-in']),
+    faultRate: number('fault-rate', values['fault-rate']),
+    latencyMs: latency(values['latency-ms']),
+    timeoutRate: number('timeout-rate', values['timeout-rate']),
+    timeoutMs: number('timeout-ms', values['timeout-ms']),
+    seed: number('seed', values.seed),
+    down: values.down,
+    forbiddenConversations: values.forbidden?.split(',').map((id) => id.trim()).filter((id) => id !== ''),
+    conversations:
+      values.conversations === undefined ? undefined : (JSON.parse(readFileSync(values.conversations, 'utf8')) as SimulatorConversation[]),
+  };
+}
+
+async function main(): Promise<void> {
+  const parsed = options(process.argv.slice(2));
+  if (parsed.help) {
+    console.log(USAGE);
+    return;
+  }
+  const simulator = await startGenesysSimulator(parsed);
+  const [client] = simulator.clients;
+  console.log(`Genesys Cloud simulator listening on ${simulator.url}`);
+  console.log(`  client id:     ${client?.clientId}`);
+  console.log(`  client secret: ${client?.clientSecret}`);
+  console.log(`  settings:      ${JSON.stringify({ ...simulator.settings, forbiddenConversations: [...simulator.settings.forbiddenConversations] })}`);
+  console.log('Point the processor at it with:');
+  console.log(`  GENESYS_LOGIN_BASE_URL=${simulator.loginBaseUrl} GENESYS_API_BASE_URL=${simulator.apiBaseUrl}`);
+  console.log(`  and the secret {"clientId":"${client?.clientId}","clientSecret":"${client?.clientSecret}"}`);
+  console.log(`Inspect: ${simulator.url}/__sim/state  ${simulator.url}/__sim/ledger   (Ctrl-C stops)`);
+
+  const stop = (): void => {
+    void simulator.stop().then(() => {
+      console.log(`\nStopped. ${JSON.stringify(simulator.ledger.summary())}`);
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  console.error(USAGE);
+  process.exit(1);
+});
