@@ -45,14 +45,16 @@ export function tryParseJson(text: string): unknown {
 
 /** A fetch that failed before an answer: timeout (AbortSignal.timeout) or a connection error. */
 export function unavailableFrom(error: unknown, what: string, timeoutMs: number): GenesysUnavailable {
-  const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-  const reason = timedOut ? `no answer within ${timeoutMs} ms` : `connection failed (${connectionCode(error)})`;
+  const name = field(error, 'name');
+  const timedOut = name === 'TimeoutError' || name === 'AbortError';
+  const reason = timedOut ? `no answer within ${timeoutMs} ms` : `connection failed (${field(field(error, 'cause'), 'code') ?? field(error, 'message') ?? 'unknown error'})`;
   return new GenesysUnavailable(`${what}: ${reason}`, { cause: error });
 }
 
-function connectionCode(error: unknown): string {
-  const cause = error instanceof Error ? error.cause : undefined;
-  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message : 'unknown error';
+/**
+ * A property of a thrown value, read without `instanceof`: fetch's errors (DOMException, undici's)
+ * may come from another realm, e.g. under Jest's VM modules.
+ */
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
