@@ -1,7 +1,8 @@
 /**
  * `npm run validate`: cfn-lint on template.yaml (zero errors, zero warnings), then asl-validator on
  * every statemachine/*.asl.json with its DefinitionSubstitutions applied (placeholder ARNs), and a
- * check that each definition uses exactly the substitutions its state machine defines.
+ * check that each definition uses exactly the substitutions its state machine defines, then the
+ * configuration invariants of docs/design.md (scripts/invariants.ts).
  * Exits non-zero on any failure.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ErrorName, WORKFLOW_RETRIED_ERRORS } from '../functions/shared/errors.js';
+import { checkInvariants, loadDefinition } from './invariants.js';
 import {
   PROJECT_ROOT,
   TEMPLATE_PATH,
@@ -84,8 +87,19 @@ export function validateDefinitions(template: Template = loadTemplate()): CheckR
   });
 }
 
+/** The configuration invariants, as one result. */
+export function validateInvariants(template: Template = loadTemplate()): CheckResult {
+  const violations = checkInvariants({
+    template,
+    asl: loadDefinition(template),
+    errorNames: Object.values(ErrorName),
+    retriedErrors: WORKFLOW_RETRIED_ERRORS,
+  });
+  return { name: 'configuration invariants', ok: violations.length === 0, detail: violations.length ? violations.join('\n') : 'all hold' };
+}
+
 async function main(): Promise<void> {
-  const results = [lintTemplate(), ...validateDefinitions()];
+  const results = [lintTemplate(), ...validateDefinitions(), validateInvariants()];
   for (const result of results) {
     console.log(`${result.ok ? '✓' : '✕'} ${result.name}: ${result.detail}`);
   }

@@ -1,0 +1,299 @@
+/**
+ * The configuration invariants of docs/design.md, as pure checks over the parsed template and ASL.
+ * Each check returns the violations it finds (empty when the invariant holds), so `npm run validate`
+ * can print them and tests can show each one catches a broken copy.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PROJECT_ROOT, functionEnvironment, functionProperty, getProperties, resolveValue, type Template } from './template.js';
+
+/** The logical ids the invariants are about (docs/contracts.md). */
+export const IDS = {
+  queue: 'EventsQueue',
+  dispatcher: 'DispatcherFunction',
+  processor: 'ProcessorFunction',
+  stateMachine: 'ProcessEventStateMachine',
+} as const;
+
+/** The part of a Retry clause the checks read. */
+export interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  MaxAttempts?: number;
+  JitterStrategy?: string;
+}
+
+/** The part of an ASL state the checks read. */
+export interface AslState {
+  Type: string;
+  TimeoutSeconds?: number;
+  Retry?: Retrier[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+  Error?: string;
+  [key: string]: unknown;
+}
+
+/** A state machine definition (JSONPath). */
+export interface AslDefinition {
+  Comment?: string;
+  StartAt: string;
+  TimeoutSeconds?: number;
+  States: Record<string, AslState>;
+  [key: string]: unknown;
+}
+
+/** Step Functions' own defaults for a retrier's fields. */
+const RETRIER_DEFAULTS = { IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 3 };
+
+/** Errors raised by the platform rather than our code; the ASL may name them without ErrorName knowing them. */
+export const PLATFORM_ERROR_PREFIXES = ['States.', 'Lambda.', 'Sandbox.'] as const;
+
+/**
+ * The actions of CloudWatch Logs' vended-log delivery, which Step Functions logging needs and which
+ * support no resource-level permission: the one place `Resource: '*'` is allowed.
+ */
+export const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+] as const;
+
+/** Reads the ASL file a state machine's DefinitionUri names. */
+export function loadDefinition(template: Template, logicalId: string = IDS.stateMachine): AslDefinition {
+  const uri = getProperties(template, logicalId).DefinitionUri;
+  if (typeof uri !== 'string') throw new Error(`${logicalId} has no DefinitionUri file`);
+  return JSON.parse(readFileSync(resolve(PROJECT_ROOT, uri), 'utf8')) as AslDefinition;
+}
+
+function numberOf(template: Template, value: unknown, what: string): number {
+  const resolved = Number(resolveValue(template, value));
+  if (!Number.isFinite(resolved)) throw new Error(`${what} is not a number: ${JSON.stringify(value)}`);
+  return resolved;
+}
+
+function dispatcherTimeout(template: Template): number {
+  return numberOf(template, functionProperty(template, IDS.dispatcher, 'Timeout'), `${IDS.dispatcher} Timeout`);
+}
+
+function visibilityTimeout(template: Template): number {
+  return numberOf(template, getProperties(template, IDS.queue).VisibilityTimeout ?? 30, `${IDS.queue} VisibilityTimeout`);
+}
+
+/** The largest maxReceiveCount the template allows: the parameter's MaxValue, or the literal. */
+export function maxReceiveCountLimit(template: Template): number | undefined {
+  const redrive = getProperties(template, IDS.queue).RedrivePolicy as { maxReceiveCount?: unknown } | undefined;
+  const count = redrive?.maxReceiveCount;
+  if (count !== null && typeof count === 'object' && 'Ref' in count) {
+    return template.Parameters?.[String(count.Ref)]?.MaxValue;
+  }
+  return count === undefined ? undefined : Number(count);
+}
+
+/** Every retrier's delays at their cap: IntervalSeconds × BackoffRate^n, clamped to MaxDelaySeconds (jitter only shortens). */
+export function retryDelays(retrier: Retrier): number[] {
+  const { IntervalSeconds, BackoffRate, MaxAttempts } = { ...RETRIER_DEFAULTS, ...retrier };
+  return Array.from({ length: MaxAttempts }, (_, attempt) =>
+    Math.min(IntervalSeconds * BackoffRate ** attempt, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
+  );
+}
+
+/**
+ * The longest an execution can take when every Task exhausts every retrier: each attempt runs its full
+ * TimeoutSeconds and each retry waits its capped delay. Retriers count independently, so the worst case
+ * is one first attempt plus every retrier's MaxAttempts, per Task.
+ */
+export function worstCaseRetrySeconds(asl: AslDefinition): number {
+  return Object.values(asl.States)
+    .filter((state) => state.Type === 'Task')
+    .reduce((total, task) => {
+      const retriers = task.Retry ?? [];
+      const attempts = 1 + retriers.reduce((sum, retrier) => sum + (retrier.MaxAttempts ?? RETRIER_DEFAULTS.MaxAttempts), 0);
+      const delays = retriers.flatMap(retryDelays).reduce((sum, delay) => sum + delay, 0);
+      return total + attempts * (task.TimeoutSeconds ?? Number.POSITIVE_INFINITY) + delays;
+    }, 0);
+}
+
+/** EventsQueue VisibilityTimeout ≥ 6 × Dispatcher Timeout (Lambda's advice for SQS event sources). */
+export function checkVisibilityTimeout(template: Template): string[] {
+  const visibility = visibilityTimeout(template);
+  const timeout = dispatcherTimeout(template);
+  return visibility >= 6 * timeout
+    ? []
+    : [`${IDS.queue} VisibilityTimeout ${visibility} is less than 6 × ${IDS.dispatcher} Timeout ${timeout} = ${6 * timeout}`];
+}
+
+/** Dispatcher Timeout > the workflow's TimeoutSeconds, so StartSyncExecution always answers in time. */
+export function checkDispatcherOutlastsWorkflow(template: Template, asl: AslDefinition): string[] {
+  const timeout = dispatcherTimeout(template);
+  if (asl.TimeoutSeconds === undefined) return ['the state machine has no TimeoutSeconds'];
+  return timeout > asl.TimeoutSeconds
+    ? []
+    : [`${IDS.dispatcher} Timeout ${timeout} is not greater than the state machine TimeoutSeconds ${asl.TimeoutSeconds}`];
+}
+
+/** Worst-case retry time < TimeoutSeconds ≤ 300 (an Express execution runs at most 5 minutes). */
+export function checkRetryBudget(asl: AslDefinition): string[] {
+  const violations: string[] = [];
+  for (const [name, state] of Object.entries(asl.States)) {
+    if (state.Type === 'Task' && state.TimeoutSeconds === undefined) violations.push(`Task "${name}" has no TimeoutSeconds`);
+  }
+  if (asl.TimeoutSeconds === undefined) return [...violations, 'the state machine has no TimeoutSeconds'];
+  if (asl.TimeoutSeconds > 300) violations.push(`TimeoutSeconds ${asl.TimeoutSeconds} exceeds an Express execution's 300 s`);
+  const worst = worstCaseRetrySeconds(asl);
+  if (!(worst < asl.TimeoutSeconds)) {
+    violations.push(`worst-case retry time ${worst} s is not below TimeoutSeconds ${asl.TimeoutSeconds}`);
+  }
+  return violations;
+}
+
+/** IDEMPOTENCY_EXPIRY_SECONDS ≥ the largest maxReceiveCount × VisibilityTimeout: the record outlives every redelivery. */
+export function checkIdempotencyExpiry(template: Template): string[] {
+  const expiry = numberOf(template, functionEnvironment(template, IDS.dispatcher).IDEMPOTENCY_EXPIRY_SECONDS, 'IDEMPOTENCY_EXPIRY_SECONDS');
+  const receives = maxReceiveCountLimit(template);
+  if (receives === undefined) return [`${IDS.queue} maxReceiveCount has no upper bound (give its parameter a MaxValue)`];
+  const needed = receives * visibilityTimeout(template);
+  return expiry >= needed
+    ? []
+    : [`IDEMPOTENCY_EXPIRY_SECONDS ${expiry} is less than maxReceiveCount ${receives} × VisibilityTimeout = ${needed}`];
+}
+
+function retriers(asl: AslDefinition): { state: string; retrier: Retrier }[] {
+  return Object.entries(asl.States).flatMap(([state, definition]) => (definition.Retry ?? []).map((retrier) => ({ state, retrier })));
+}
+
+/** Every error name the ASL mentions (Retry, Catch, Fail Error). */
+export function aslErrorNames(asl: AslDefinition): string[] {
+  const names = Object.values(asl.States).flatMap((state) => [
+    ...(state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals),
+    ...(state.Catch ?? []).flatMap((catcher) => catcher.ErrorEquals),
+    ...(typeof state.Error === 'string' ? [state.Error] : []),
+  ]);
+  return [...new Set(names)];
+}
+
+const isPlatformError = (name: string): boolean => PLATFORM_ERROR_PREFIXES.some((prefix) => name.startsWith(prefix));
+
+/**
+ * Every error name in the ASL exists in the code (or is a platform error); every error the code says
+ * the workflow retries has a retrier; and no retrier catches more than those and platform errors
+ * (no States.ALL / States.TaskFailed, which would retry Genesys.Forbidden and friends).
+ */
+export function checkErrorNames(asl: AslDefinition, errorNames: readonly string[], retriedErrors: readonly string[]): string[] {
+  const violations = aslErrorNames(asl)
+    .filter((name) => !errorNames.includes(name) && !isPlatformError(name))
+    .map((name) => `the ASL names error ${name}, which functions/shared/errors.ts does not define`);
+  const retried = new Set(retriers(asl).flatMap(({ retrier }) => retrier.ErrorEquals));
+  for (const name of retriedErrors) {
+    if (!retried.has(name)) violations.push(`WORKFLOW_RETRIED_ERRORS has ${name} but no retrier names it`);
+  }
+  for (const { state, retrier } of retriers(asl)) {
+    for (const name of retrier.ErrorEquals) {
+      if (name === 'States.ALL' || name === 'States.TaskFailed' || (!retriedErrors.includes(name) && !isPlatformError(name))) {
+        violations.push(`"${state}" retries ${name}, which the code never retries in the workflow`);
+      }
+    }
+  }
+  return violations;
+}
+
+/** An IAM statement as written in the template. */
+interface Statement {
+  Sid?: string;
+  Effect?: string;
+  Action?: unknown;
+  NotAction?: unknown;
+  Resource?: unknown;
+  NotResource?: unknown;
+}
+
+/** Every hand-written IAM statement, with where it comes from. */
+export function iamStatements(template: Template): { where: string; statement: Statement }[] {
+  const found: { where: string; statement: Statement }[] = [];
+  const fromDocument = (where: string, document: unknown): void => {
+    const statements = (document as { Statement?: unknown } | undefined)?.Statement;
+    for (const statement of Array.isArray(statements) ? statements : statements === undefined ? [] : [statements]) {
+      found.push({ where: `${where} ${(statement as Statement).Sid ?? ''}`.trim(), statement: statement as Statement });
+    }
+  };
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === 'AWS::Serverless::Function' || resource.Type === 'AWS::Serverless::StateMachine') {
+      const policies = properties.Policies;
+      for (const policy of Array.isArray(policies) ? policies : policies === undefined ? [] : [policies]) {
+        if (typeof policy === 'string') {
+          found.push({ where: `${logicalId} managed policy ${policy}`, statement: { Effect: 'Allow', Action: '*', Resource: '*' } });
+        } else if (policy !== null && typeof policy === 'object' && 'Statement' in policy) {
+          fromDocument(logicalId, policy);
+        } else {
+          // A SAM policy template ({LambdaInvokePolicy: {FunctionName: ...}}) is scoped by its parameters.
+          for (const [name, parameters] of Object.entries(policy as Record<string, unknown>)) {
+            const values = Object.values((parameters ?? {}) as Record<string, unknown>);
+            found.push({ where: `${logicalId} ${name}`, statement: { Effect: 'Allow', Action: name, Resource: values.length ? values : '*' } });
+          }
+        }
+      }
+    }
+    if (resource.Type === 'AWS::SQS::QueuePolicy' || resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+      fromDocument(logicalId, properties.PolicyDocument);
+    }
+    if (resource.Type === 'AWS::IAM::Role') {
+      for (const policy of (properties.Policies ?? []) as { PolicyDocument?: unknown }[]) fromDocument(logicalId, policy.PolicyDocument);
+    }
+  }
+  return found;
+}
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+
+/**
+ * Every IAM statement names its resources and grants no wildcard action. `Resource: '*'` is allowed only
+ * for the log-delivery actions. A Deny may use `service:*` (denying everything without TLS narrows, never grants).
+ */
+export function checkIamStatements(template: Template): string[] {
+  const violations: string[] = [];
+  for (const { where, statement } of iamStatements(template)) {
+    const actions = list(statement.Action).map(String);
+    const resources = list(statement.Resource);
+    if (statement.NotAction !== undefined || statement.NotResource !== undefined) {
+      violations.push(`${where}: NotAction/NotResource grant by exclusion`);
+    }
+    if (resources.length === 0) violations.push(`${where}: names no Resource`);
+    if (statement.Effect !== 'Deny') {
+      for (const action of actions.filter((item) => item.includes('*'))) violations.push(`${where}: grants wildcard action ${action}`);
+    }
+    if (resources.includes('*') && !actions.every((action) => (LOG_DELIVERY_ACTIONS as readonly string[]).includes(action))) {
+      violations.push(`${where}: Resource '*' for ${actions.filter((a) => !(LOG_DELIVERY_ACTIONS as readonly string[]).includes(a)).join(', ')}`);
+    }
+  }
+  return violations;
+}
+
+/** What the invariants read. */
+export interface InvariantInputs {
+  template: Template;
+  asl: AslDefinition;
+  errorNames: readonly string[];
+  retriedErrors: readonly string[];
+}
+
+/** Every invariant by name, as the tests and `npm run validate` run them. */
+export const INVARIANTS: Record<string, (inputs: InvariantInputs) => string[]> = {
+  'visibility timeout covers 6 dispatcher timeouts': ({ template }) => checkVisibilityTimeout(template),
+  'dispatcher outlasts the workflow': ({ template, asl }) => checkDispatcherOutlastsWorkflow(template, asl),
+  'retries fit the workflow timeout': ({ asl }) => checkRetryBudget(asl),
+  'idempotency outlives every redelivery': ({ template }) => checkIdempotencyExpiry(template),
+  'error names agree between ASL and code': ({ asl, errorNames, retriedErrors }) => checkErrorNames(asl, errorNames, retriedErrors),
+  'IAM statements are scoped': ({ template }) => checkIamStatements(template),
+};
+
+/** Runs every invariant; the violations, prefixed by the invariant's name. */
+export function checkInvariants(inputs: InvariantInputs): string[] {
+  return Object.entries(INVARIANTS).flatMap(([name, check]) => check(inputs).map((violation) => `${name}: ${violation}`));
+}

@@ -1,0 +1,132 @@
+import { ErrorName, WORKFLOW_RETRIED_ERRORS } from '../../functions/shared/errors.js';
+import {
+  INVARIANTS,
+  checkInvariants,
+  loadDefinition,
+  worstCaseRetrySeconds,
+  type AslDefinition,
+  type InvariantInputs,
+  type Retrier,
+} from '../../scripts/invariants.js';
+import { loadTemplate, type Template } from '../../scripts/template.js';
+
+const committed: InvariantInputs = (() => {
+  const template = loadTemplate();
+  return { template, asl: loadDefinition(template), errorNames: Object.values(ErrorName), retriedErrors: WORKFLOW_RETRIED_ERRORS };
+})();
+
+/** A deep copy of the committed template and ASL, for a mutation to break. */
+function brokenCopy(mutate: (template: Template, asl: AslDefinition) => void): InvariantInputs {
+  const inputs = structuredClone(committed);
+  mutate(inputs.template, inputs.asl);
+  return inputs;
+}
+
+const properties = (template: Template, id: string): Record<string, unknown> => template.Resources[id]!.Properties!;
+const dispatcherEnv = (template: Template): Record<string, unknown> =>
+  (properties(template, 'DispatcherFunction').Environment as { Variables: Record<string, unknown> }).Variables;
+const updateConversation = (asl: AslDefinition) => asl.States['Update conversation']!;
+const retrierFor = (asl: AslDefinition, error: string): Retrier => updateConversation(asl).Retry!.find((r) => r.ErrorEquals.includes(error))!;
+type Statement = { Sid?: string; Effect?: string; Action?: unknown; Resource?: unknown };
+const policyStatements = (template: Template, id: string): Statement[] =>
+  (properties(template, id).Policies as { Statement?: Statement[] }[]).flatMap((policy) => policy.Statement ?? []);
+const statement = (template: Template, id: string, sid: string): Statement => policyStatements(template, id).find((s) => s.Sid === sid)!;
+
+describe('configuration invariants', () => {
+  it('hold for template.yaml and the ASL as committed', () => {
+    expect(checkInvariants(committed)).toEqual([]);
+  });
+
+  it.each<[string, string, (template: Template, asl: AslDefinition) => void, RegExp]>([
+    ['visibility timeout covers 6 dispatcher timeouts', 'VisibilityTimeout below 6 × the dispatcher timeout', (t) => {
+      properties(t, 'EventsQueue').VisibilityTimeout = 900;
+    }, /VisibilityTimeout 900 is less than 6 × DispatcherFunction Timeout 180/],
+    ['dispatcher outlasts the workflow', 'a dispatcher timeout shorter than the workflow', (t) => {
+      properties(t, 'DispatcherFunction').Timeout = 140;
+    }, /Timeout 140 is not greater than the state machine TimeoutSeconds 150/],
+    ['dispatcher outlasts the workflow', 'a workflow without TimeoutSeconds', (_, asl) => {
+      delete asl.TimeoutSeconds;
+    }, /no TimeoutSeconds/],
+    ['retries fit the workflow timeout', 'more retries than the timeout holds', (_, asl) => {
+      retrierFor(asl, 'Genesys.RateLimited').MaxAttempts = 6;
+    }, /worst-case retry time \d+ s is not below TimeoutSeconds 150/],
+    ['retries fit the workflow timeout', 'a steep backoff without MaxDelaySeconds', (_, asl) => {
+      delete retrierFor(asl, 'Genesys.Unavailable').MaxDelaySeconds;
+      retrierFor(asl, 'Genesys.Unavailable').BackoffRate = 10;
+    }, /worst-case retry time 157 s/],
+    ['retries fit the workflow timeout', 'a Task without TimeoutSeconds', (_, asl) => {
+      delete updateConversation(asl).TimeoutSeconds;
+    }, /Task "Update conversation" has no TimeoutSeconds/],
+    ['retries fit the workflow timeout', 'a TimeoutSeconds beyond an Express execution', (_, asl) => {
+      asl.TimeoutSeconds = 301;
+    }, /exceeds an Express execution's 300 s/],
+    ['idempotency outlives every redelivery', 'an expiry shorter than the redeliveries', (t) => {
+      dispatcherEnv(t).IDEMPOTENCY_EXPIRY_SECONDS = '3600';
+    }, /IDEMPOTENCY_EXPIRY_SECONDS 3600 is less than maxReceiveCount 6 × VisibilityTimeout = 6480/],
+    ['idempotency outlives every redelivery', 'a MaxReceiveCount allowed above the expiry', (t) => {
+      t.Parameters!.MaxReceiveCount!.MaxValue = 10;
+    }, /maxReceiveCount 10/],
+    ['idempotency outlives every redelivery', 'a MaxReceiveCount without an upper bound', (t) => {
+      delete t.Parameters!.MaxReceiveCount!.MaxValue;
+    }, /no upper bound/],
+    ['error names agree between ASL and code', 'an error name the code does not define', (_, asl) => {
+      retrierFor(asl, 'Genesys.RateLimited').ErrorEquals = ['Genesys.Throttled'];
+    }, /names error Genesys.Throttled, which functions\/shared\/errors.ts does not define/],
+    ['error names agree between ASL and code', 'a retried error without a retrier', (_, asl) => {
+      updateConversation(asl).Retry = updateConversation(asl).Retry!.filter((r) => !r.ErrorEquals.includes('Genesys.NotFound'));
+    }, /WORKFLOW_RETRIED_ERRORS has Genesys.NotFound but no retrier names it/],
+    ['error names agree between ASL and code', 'a retrier on a never-retried error', (_, asl) => {
+      updateConversation(asl).Retry!.push({ ErrorEquals: ['Genesys.Forbidden'], MaxAttempts: 1 });
+    }, /retries Genesys.Forbidden/],
+    ['error names agree between ASL and code', 'a catch-all retrier', (_, asl) => {
+      updateConversation(asl).Retry!.push({ ErrorEquals: ['States.ALL'], MaxAttempts: 1 });
+    }, /retries States.ALL/],
+    ['IAM statements are scoped', 'a wildcard action', (t) => {
+      statement(t, 'DispatcherFunction', 'IdempotencyRecords').Action = 'dynamodb:*';
+    }, /DispatcherFunction IdempotencyRecords: grants wildcard action dynamodb:\*/],
+    ['IAM statements are scoped', "Resource '*' outside log delivery", (t) => {
+      statement(t, 'DispatcherFunction', 'StartWorkflow').Resource = '*';
+    }, /StartWorkflow: Resource '\*' for states:StartSyncExecution/],
+    ['IAM statements are scoped', 'a statement without a Resource', (t) => {
+      delete statement(t, 'ProcessorFunction', 'ReadGenesysClientCredentials').Resource;
+    }, /ReadGenesysClientCredentials: names no Resource/],
+    ['IAM statements are scoped', "a policy template scoped to '*'", (t) => {
+      (properties(t, 'ProcessEventStateMachine').Policies as unknown[])[0] = { LambdaInvokePolicy: { FunctionName: '*' } };
+    }, /ProcessEventStateMachine LambdaInvokePolicy: Resource '\*'/],
+    ['IAM statements are scoped', 'a managed policy', (t) => {
+      (properties(t, 'ProcessorFunction').Policies as unknown[]).push('AmazonSQSFullAccess');
+    }, /managed policy AmazonSQSFullAccess/],
+    ['IAM statements are scoped', 'a queue policy that allows every SQS action', (t) => {
+      const document = properties(t, 'EventsQueuePolicy').PolicyDocument as { Statement: Statement[] };
+      document.Statement[0]!.Action = 'sqs:*';
+    }, /EventsQueuePolicy OnlyTheRuleSends: grants wildcard action sqs:\*/],
+  ])('%s: reports %s', (invariant, _description, mutate, expected) => {
+    const violations = INVARIANTS[invariant]!(brokenCopy(mutate));
+    expect(violations).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+
+  it('allows Resource * only for the log-delivery actions, and a Deny to name service:*', () => {
+    expect(INVARIANTS['IAM statements are scoped']!(committed)).toEqual([]);
+  });
+});
+
+describe('worst-case retry time', () => {
+  const task = (retry: Retrier[]): AslDefinition => ({
+    StartAt: 'T',
+    TimeoutSeconds: 100,
+    States: { T: { Type: 'Task', TimeoutSeconds: 10, Retry: retry, End: true } },
+  });
+
+  it('counts every attempt at the task timeout plus every delay at its cap', () => {
+    // 1 + 3 + 1 attempts × 10 s; delays 2, 4, 5 (capped) and 1.
+    const asl = task([
+      { ErrorEquals: ['A'], IntervalSeconds: 2, BackoffRate: 2, MaxDelaySeconds: 5, MaxAttempts: 3 },
+      { ErrorEquals: ['B'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 1 },
+    ]);
+    expect(worstCaseRetrySeconds(asl)).toBe(5 * 10 + 2 + 4 + 5 + 1);
+  });
+
+  it('uses Step Functions defaults for omitted fields (3 attempts, 1 s, rate 2)', () => {
+    expect(worstCaseRetrySeconds(task([{ ErrorEquals: ['A'] }]))).toBe(4 * 10 + 1 + 2 + 4);
+  });
+});
