@@ -2,6 +2,7 @@ import { DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } 
 import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { readFileSync } from 'node:fs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { genesysEvent, sqsEvent, sqsRecord } from '../helpers/factories.js';
 import { lambdaContext } from '../helpers/lambda-context.js';
@@ -93,5 +94,15 @@ describe('dispatcher handler', () => {
 
     expect(response.batchItemFailures).toHaveLength(1);
     expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(1);
+  });
+
+  it('settles the sample batch of events/dispatcher-sqs-batch.json, parking its malformed record', async () => {
+    const event = JSON.parse(readFileSync(new URL('../../events/dispatcher-sqs-batch.json', import.meta.url), 'utf8')) as SQSEvent;
+    const malformed = event.Records.at(-1)?.messageId;
+
+    await expect(handler(event, lambdaContext())).resolves.toEqual({ batchItemFailures: [] });
+
+    expect(sfnMock.commandCalls(StartSyncExecutionCommand)).toHaveLength(event.Records.length - 1);
+    expect(sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input.MessageAttributes?.sourceMessageId?.StringValue)).toEqual([malformed]);
   });
 });
