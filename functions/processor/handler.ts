@@ -17,12 +17,13 @@ const { client } = createGenesys(config, { secrets: createSecretsProvider(), log
 
 /** Validates the task payload and writes its attributes back to Genesys. */
 async function updateConversation(event: unknown, context: Context): Promise<ProcessorResult> {
-  const input = parseWorkflowInput(event);
-  logger.appendKeys({ conversationId: input.body.conversationId, messageId: input.messageId, kind: input.kind });
-  if (input.correlationId !== undefined) logger.setCorrelationId(input.correlationId);
   try {
+    const input = parseWorkflowInput(event);
+    logger.appendKeys({ conversationId: input.body.conversationId, messageId: input.messageId, kind: input.kind });
+    if (input.correlationId !== undefined) logger.setCorrelationId(input.correlationId);
     return await processEvent(input, { client, logger, remainingMs: () => context.getRemainingTimeInMillis() });
   } catch (error) {
+    // Logged here once with the event's keys; the rethrow is what Step Functions sees (errorType = name).
     logger.warn('Update failed', error as Error);
     throw error;
   }
