@@ -38,6 +38,7 @@ export interface AcquireOptions {
   maxWaitMs?: number;
 }
 
+/** The rolling window Genesys counts requests in. */
 export const WINDOW_MS = 60_000;
 
 /** Per-token sliding-window limiter. */
