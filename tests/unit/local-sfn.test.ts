@@ -1,4 +1,10 @@
-import { DescribeStateMachineCommand, SFNClient, StartSyncExecutionCommand, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
+import {
+  DescribeStateMachineCommand,
+  SFNClient,
+  StartSyncExecutionCommand,
+  StateMachineDoesNotExist,
+  type StartSyncExecutionCommandOutput,
+} from '@aws-sdk/client-sfn';
 import { loadTemplate } from '../../scripts/template.js';
 import { localFunctionArn } from '../../local/aws/provision.js';
 import { stateMachinesFromTemplate, type LocalStateMachine } from '../../local/stepfunctions/definition.js';
@@ -68,7 +74,7 @@ describe('local Step Functions endpoint', () => {
     calls.length = 0;
   });
 
-  const start = (input: string, stateMachineArn = processEvent?.arn): Promise<Awaited<ReturnType<SFNClient['send']>>> =>
+  const start = (input: string, stateMachineArn = processEvent?.arn): Promise<StartSyncExecutionCommandOutput> =>
     sfn.send(new StartSyncExecutionCommand({ stateMachineArn, input }));
 
   it('runs the template state machine and answers SUCCEEDED with the processor output', async () => {
