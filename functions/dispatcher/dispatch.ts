@@ -14,10 +14,17 @@ import { parseConversationEvent, toWorkflowInput, type ConversationEvent } from 
 import { redeliveryDelaySeconds } from './backoff.js';
 
 /** How a record settled. Saved as the idempotent result, so it must stay plain JSON without `undefined`. */
-export type DispatchResult =
+export type DispatchResult = (
   | { outcome: 'applied'; output: unknown }
   | { outcome: 'skipped'; kind: string }
-  | { outcome: 'parked'; errorName: string; errorMessage: string };
+  | { outcome: 'parked'; errorName: string; errorMessage: string }
+) & {
+  /** Set when the idempotency store answered: this delivery repeated one already settled, and started nothing. */
+  duplicate?: true;
+};
+
+/** The log message of a suppressed duplicate delivery; the local run summary counts these lines. */
+export const DUPLICATE_SUPPRESSED = 'duplicate delivery suppressed';
 
 /** What the workflow step needs. */
 export interface WorkflowDeps {
@@ -96,7 +103,8 @@ export async function dispatchRecord(record: SQSRecord, deps: DispatchDeps): Pro
 
     const startWorkflow = deps.startWorkflow ?? runWorkflow;
     const result = await startWorkflow(record, event, { sfn: deps.sfn, sqs: deps.sqs, config: deps.config, logger: log });
-    log.info('record settled', { outcome: result.outcome });
+    if (result.duplicate === true) log.info(DUPLICATE_SUPPRESSED, { outcome: result.outcome });
+    else log.info('record settled', { outcome: result.outcome });
     return result;
   } catch (error) {
     throw await failForRedelivery(record, error, { ...deps, logger: log });

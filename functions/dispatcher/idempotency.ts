@@ -31,6 +31,8 @@ export function idempotentWorkflow(config: DispatcherConfig, dynamodb?: DynamoDB
     expiresAfterSeconds: config.idempotencyExpirySeconds,
     // Without a messageId Powertools would silently run the step without idempotency.
     throwOnNoIdempotencyKey: true,
+    // Called only when the store answers instead of the step: mark the result so the delivery is logged as a duplicate.
+    responseHook: (response) => ({ ...(response as Record<string, unknown>), duplicate: true }),
   });
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName: config.idempotencyTableName,

@@ -96,7 +96,8 @@ describe('dispatcher idempotency (DynamoDB in moto)', () => {
     const second = await dispatchRecord(sqsRecord({ messageId, receiveCount: 2 }), deps);
 
     expect(first).toMatchObject({ outcome: 'applied' });
-    expect(second).toEqual(first);
+    expect(first.duplicate).toBeUndefined();
+    expect(second).toEqual({ ...first, duplicate: true });
     expect(sfnMock.commandCalls(StartSyncExecutionCommand)).toHaveLength(1);
     expect(await storedRecords()).toContainEqual(
       expect.objectContaining({ id: { S: expect.stringMatching(/^dispatcher#/) }, status: { S: 'COMPLETED' } }),
@@ -136,7 +137,7 @@ describe('dispatcher idempotency (DynamoDB in moto)', () => {
     const second = await dispatchRecord(sqsRecord({ messageId, receiveCount: 2 }), deps);
 
     expect(first).toEqual({ outcome: 'parked', errorName: 'Genesys.Forbidden', errorMessage: 'Genesys.Forbidden from Genesys' });
-    expect(second).toEqual(first);
+    expect(second).toEqual({ ...first, duplicate: true });
     expect(sfnMock.commandCalls(StartSyncExecutionCommand)).toHaveLength(1);
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
