@@ -107,6 +107,16 @@ export async function dispatchRecord(record: SQSRecord, deps: DispatchDeps): Pro
     else log.info('record settled', { outcome: result.outcome });
     return result;
   } catch (error) {
+    if (receiveCount >= deps.config.maxReceiveCount && !(error instanceof IdempotencyAlreadyInProgressError)) {
+      // SQS would move the record to the DLQ after this receive without saying why: park it with the reason.
+      const failure = { errorName: nameOf(error), errorMessage: `gave up after ${receiveCount} receives: ${messageOf(error)}` };
+      try {
+        await park(record, failure, { ...deps, logger: log });
+        return { outcome: 'parked', ...failure };
+      } catch (parkError) {
+        log.error('could not park the record on its last receive; the redrive policy will move it', { error: parkError as Error });
+      }
+    }
     throw await failForRedelivery(record, error, { ...deps, logger: log });
   }
 }

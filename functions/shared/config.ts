@@ -38,6 +38,11 @@ export interface DispatcherConfig {
   retryBaseDelaySeconds: number;
   /** Cap on a redelivery delay (SQS allows at most 12 hours of visibility). */
   retryMaxDelaySeconds: number;
+  /**
+   * The EventsQueue redrive policy's maxReceiveCount. On that last receive the dispatcher parks a
+   * still-failing record itself, with its reason, instead of leaving SQS to move it without one.
+   */
+  maxReceiveCount: number;
 }
 
 /** Reads the dispatcher's configuration. */
@@ -50,6 +55,7 @@ export function readDispatcherConfig(env: Env = process.env): DispatcherConfig {
     deadLetterQueueUrl: required(env, 'DEAD_LETTER_QUEUE_URL'),
     retryBaseDelaySeconds: positiveNumber(env, 'RETRY_BASE_DELAY_SECONDS'),
     retryMaxDelaySeconds: Math.min(positiveNumber(env, 'RETRY_MAX_DELAY_SECONDS'), 43_200),
+    maxReceiveCount: positiveNumber(env, 'MAX_RECEIVE_COUNT'),
   };
 }
 

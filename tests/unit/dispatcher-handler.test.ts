@@ -22,6 +22,7 @@ beforeAll(async () => {
     DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsDeadLetterQueue',
     RETRY_BASE_DELAY_SECONDS: '2',
     RETRY_MAX_DELAY_SECONDS: '300',
+    MAX_RECEIVE_COUNT: '5',
     POWERTOOLS_SERVICE_NAME: 'dispatcher',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     AWS_REGION: 'us-east-1',

@@ -22,6 +22,7 @@ const config: DispatcherConfig = {
   deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsDeadLetterQueue',
   retryBaseDelaySeconds: 2,
   retryMaxDelaySeconds: 300,
+  maxReceiveCount: 5,
 };
 
 const sfnMock = mockClient(SFNClient);
@@ -105,6 +106,27 @@ describe('dispatch', () => {
       },
     ]);
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('parks a still-failing record itself on its last receive, with the reason SQS would drop', async () => {
+    sfnMock.on(StartSyncExecutionCommand).resolves(failedWith('Genesys.Unavailable', 'Genesys answered 503'));
+    const record = sqsRecord({ messageId: 'm-last', receiveCount: config.maxReceiveCount });
+
+    await expect(dispatchRecord(record, deps())).resolves.toMatchObject({ outcome: 'parked', errorName: 'Genesys.Unavailable' });
+    expect(parkedAttributes()).toEqual({
+      errorName: 'Genesys.Unavailable',
+      errorMessage: expect.stringMatching(/^gave up after 5 receives: .*Genesys answered 503/),
+      sourceMessageId: 'm-last',
+      receiveCount: '5',
+    });
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+  });
+
+  it('leaves a last-receive record to the redrive policy when the DLQ refuses it', async () => {
+    sfnMock.on(StartSyncExecutionCommand).resolves(failedWith('Genesys.Unavailable'));
+    sqsMock.on(SendMessageCommand).rejects(new Error('DLQ unavailable'));
+
+    await expect(dispatchRecord(sqsRecord({ receiveCount: config.maxReceiveCount }), deps())).rejects.toBeInstanceOf(RedeliveryNeeded);
   });
 
   it('retries a workflow that timed out, as States.Timeout', async () => {

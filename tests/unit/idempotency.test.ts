@@ -33,6 +33,7 @@ const config: DispatcherConfig = {
   deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsDeadLetterQueue',
   retryBaseDelaySeconds: 2,
   retryMaxDelaySeconds: 300,
+  maxReceiveCount: 5,
 };
 
 const dynamodb = new DynamoDBClient({});

@@ -301,6 +301,7 @@ describe('template.yaml', () => {
         deadLetterQueueUrl: placeholderArn(template, 'EventsDeadLetterQueue'),
         retryBaseDelaySeconds: 10,
         retryMaxDelaySeconds: 900,
+        maxReceiveCount: 5,
       });
     });
 
