@@ -173,13 +173,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (client === undefined) throw new Error('the Genesys simulator has no client');
 
     const parameters = { GenesysEventSourceName: LOCAL_EVENT_SOURCE_NAME, ...options.parameters };
+    // A shared moto gets distinct names per run, so two stacks (or test files) never meet.
+    const stackName = options.stackName ?? (options.motoEndpoint === undefined ? 'local' : `local-${randomBytes(3).toString('hex')}`);
     const provisioned = await provisionFromTemplate({
       endpoint: motoEndpoint,
       template,
       parameters,
-      busName: options.busName ?? 'genesys-local',
+      busName: options.busName ?? `genesys-${stackName}`,
       secretValue: { clientId: client.clientId, clientSecret: client.clientSecret },
-      stackName: options.stackName ?? (options.motoEndpoint === undefined ? 'local' : `local-${randomBytes(3).toString('hex')}`),
+      stackName,
     });
     const { resolver } = provisioned;
 
