@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /** Dummy credentials moto accepts; set for every SDK client of the local stack and the tests. */
 export const LOCAL_AWS_ENV = {
@@ -41,7 +42,7 @@ export async function freePort(): Promise<number> {
 }
 
 function checkMotoInstalled(python: string): void {
-  const probe = spawnSync(python, ['-c', 'import moto.server, flask'], { encoding: 'utf8' });
+  const probe = spawnSync(python, ['-c', 'import moto.server, flask, jsonpath_ng'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) {
     throw new MotoUnavailableError(
       `the local stack needs python3 with moto's server (${probe.error?.message ?? probe.stderr.trim().split('\n').pop()}). ` +
@@ -74,7 +75,9 @@ export async function startMoto(options: { port?: number; python?: string; timeo
   checkMotoInstalled(python);
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  // local/moto_server.py is `python3 -m moto.server` with a parser cache that makes PutEvents ~100× faster.
+  const launcher = fileURLToPath(new URL('./moto_server.py', import.meta.url));
+  const child = spawn(python, [launcher, '-H', '127.0.0.1', '-p', String(port)], {
     // moto builds queue URLs and ARNs from MOTO_PORT; without it they point at port 5000.
     env: { ...process.env, MOTO_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
