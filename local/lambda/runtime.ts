@@ -70,6 +70,8 @@ class ExecutionEnvironment {
   private pending: Pending | undefined;
   private invocationId = 0;
   dead = false;
+  /** Set once init succeeded: only such an environment is replaced when it dies (a failing init would loop). */
+  initialised = false;
 
   constructor(
     private readonly options: FunctionPoolOptions,
@@ -88,7 +90,10 @@ class ExecutionEnvironment {
     this.worker.stderr.on('data', (chunk: Buffer) => log.write(chunk));
     this.ready = new Promise((resolve) => {
       const onMessage = (message: { type: string; error?: LambdaError }): void => {
-        if (message.type === 'ready') resolve(undefined);
+        if (message.type === 'ready') {
+          this.initialised = true;
+          resolve(undefined);
+        }
         else if (message.type === 'init-error') resolve(message.error);
         else return;
         this.worker.off('message', onMessage);
@@ -109,6 +114,20 @@ class ExecutionEnvironment {
       this.settle({ error: { errorType: 'Runtime.ExitError', errorMessage: 'execution environment exited', trace: [] } });
       this.markDead();
     });
+  }
+
+  /** Whether an invocation is running in this environment. */
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /**
+   * Terminates the environment as a crashed sandbox: the running invocation, if any, ends with
+   * Lambda's Runtime.ExitError, and nothing of it runs on.
+   */
+  crash(): Promise<number> {
+    this.settle({ error: { errorType: 'Runtime.ExitError', errorMessage: 'RequestId: local Error: Runtime exited with error: signal: killed', trace: [] } });
+    return this.kill();
   }
 
   /** Runs one invocation; the environment must be idle. */
@@ -170,6 +189,8 @@ export class FunctionPool {
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly waiters: (() => void)[] = [];
   private stopped = false;
+  /** Environments kept alive, idle or busy: dead ones are replaced in the background (see `prewarm`). */
+  private warmFloor = 0;
   readonly stats: FunctionStats = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, running: 0, waiting: 0, peakConcurrency: 0, environments: 0 };
 
   constructor(readonly options: FunctionPoolOptions) {}
@@ -202,19 +223,52 @@ export class FunctionPool {
     return this.stats.running > 0 || this.stats.waiting > 0;
   }
 
+  /**
+   * Starts environments until `count` exist (within maxConcurrency), waits for their init, and keeps
+   * that many alive from then on, replacing a dead one in the background, as provisioned concurrency
+   * does. Locally this keeps a cold start (real CPU time, never time-scaled) out of a scaled task timeout.
+   */
+  async prewarm(count: number): Promise<void> {
+    this.warmFloor = Math.min(count, this.options.maxConcurrency ?? count);
+    await Promise.all(this.topUp().map((environment) => environment.ready));
+  }
+
+  /**
+   * Kills one busy environment mid-invocation, as a crashed sandbox: its invocation ends with
+   * Runtime.ExitError. Resolves false when no invocation is running.
+   */
+  async killBusy(): Promise<boolean> {
+    const busy = [...this.all].find((environment) => environment.busy && !environment.dead);
+    if (busy === undefined) return false;
+    await busy.crash();
+    return true;
+  }
+
+  private topUp(): ExecutionEnvironment[] {
+    const started: ExecutionEnvironment[] = [];
+    while (!this.stopped && this.all.size < this.warmFloor) {
+      const environment = this.create();
+      this.idle.push(environment);
+      started.push(environment);
+    }
+    return started;
+  }
+
+  private create(): ExecutionEnvironment {
+    const environment = new ExecutionEnvironment(this.options, (dead) => this.forget(dead));
+    this.all.add(environment);
+    this.stats.coldStarts += 1;
+    this.stats.environments = this.all.size;
+    return environment;
+  }
+
   private async acquire(): Promise<ExecutionEnvironment> {
     const maxConcurrency = this.options.maxConcurrency ?? Number.POSITIVE_INFINITY;
     for (;;) {
       if (this.stopped) throw new Error(`${this.options.functionName}: the runtime is stopped`);
       const warm = this.idle.pop();
       if (warm !== undefined) return warm;
-      if (this.all.size < maxConcurrency) {
-        const environment = new ExecutionEnvironment(this.options, (dead) => this.forget(dead));
-        this.all.add(environment);
-        this.stats.coldStarts += 1;
-        this.stats.environments = this.all.size;
-        return environment;
-      }
+      if (this.all.size < maxConcurrency) return this.create();
       this.stats.waiting += 1;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
       this.stats.waiting -= 1;
@@ -231,6 +285,7 @@ export class FunctionPool {
     const index = this.idle.indexOf(environment);
     if (index >= 0) this.idle.splice(index, 1);
     this.stats.environments = this.all.size;
+    if (environment.initialised) this.topUp();
     this.waiters.shift()?.();
   }
 
@@ -263,6 +318,25 @@ export class LambdaRuntime {
       return Promise.resolve({ error: { errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${functionNameOrArn}`, trace: [] } });
     }
     return pool.invoke(event);
+  }
+
+  /** Keeps `count` environments of a function alive and initialised (see FunctionPool.prewarm). */
+  prewarm(functionNameOrArn: string, count: number): Promise<void> {
+    return this.pool(functionNameOrArn).prewarm(count);
+  }
+
+  /**
+   * Kills a busy execution environment of a function mid-invocation, as a crashed sandbox would end:
+   * the invocation fails with Runtime.ExitError. False when none of its invocations is running.
+   */
+  killEnvironment(functionNameOrArn: string): Promise<boolean> {
+    return this.pool(functionNameOrArn).killBusy();
+  }
+
+  private pool(functionNameOrArn: string): FunctionPool {
+    const pool = this.pools.get(functionNameOf(functionNameOrArn));
+    if (pool === undefined) throw new Error(`no function ${functionNameOrArn}`);
+    return pool;
   }
 
   /** Stats per function name. */

@@ -1,0 +1,83 @@
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { startFaultProxy, type FaultProxy } from '../../local/aws/fault-proxy.js';
+import { LambdaRuntime } from '../../local/lambda/runtime.js';
+import { LOCAL_AWS_ENV } from '../../local/moto.js';
+
+const STAND_IN = fileURLToPath(new URL('../helpers/lambda-stand-in.ts', import.meta.url));
+
+describe('killEnvironment', () => {
+  const runtime = new LambdaRuntime([{ functionName: 'StandIn', handlerPath: STAND_IN, handlerExport: 'handler', timeoutSeconds: 30, environment: {} }]);
+  afterAll(() => runtime.stop());
+
+  it('ends a running invocation with Runtime.ExitError, as a crashed sandbox, and the next one starts cold', async () => {
+    const running = runtime.invoke('StandIn', { action: 'sleep', ms: 20_000 });
+    let killed = false;
+    while (!killed) {
+      killed = await runtime.killEnvironment('StandIn');
+      if (!killed) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const outcome = await running;
+    const next = await runtime.invoke('StandIn', { action: 'echo' });
+
+    expect(outcome.error?.errorType).toBe('Runtime.ExitError');
+    expect(next.result).toMatchObject({ invocations: 1 });
+    expect(runtime.stats().StandIn).toMatchObject({ coldStarts: 2, environments: 1 });
+  });
+
+  it('answers false when nothing runs', async () => {
+    await expect(runtime.killEnvironment('StandIn')).resolves.toBe(false);
+  });
+
+  it('keeps prewarmed environments alive: a killed one is replaced', async () => {
+    await runtime.prewarm('StandIn', 2);
+    const running = runtime.invoke('StandIn', { action: 'sleep', ms: 20_000 });
+    while (!(await runtime.killEnvironment('StandIn'))) await new Promise((resolve) => setTimeout(resolve, 20));
+    await running;
+
+    expect(runtime.stats().StandIn?.environments).toBe(2);
+  });
+});
+
+describe('fault proxy', () => {
+  let proxy: FaultProxy;
+  const client = <T>(Client: new (config: object) => T, maxAttempts = 1): T =>
+    new Client({
+      endpoint: proxy.endpoint,
+      region: LOCAL_AWS_ENV.AWS_REGION,
+      credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+      maxAttempts,
+    });
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy({ target: process.env.MOTO_ENDPOINT as string });
+  });
+  afterAll(() => proxy.stop());
+  afterEach(() => proxy.clear());
+
+  it('forwards what no rule names', async () => {
+    await expect(client(DynamoDBClient).send(new ListTablesCommand({}))).resolves.toHaveProperty('TableNames');
+    expect(proxy.stats().seen.ListTables).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers a named action with throttling the SDK recognises and retries', async () => {
+    proxy.inject({ actions: ['ListTables'], kind: 'throttle' });
+    await expect(client(DynamoDBClient, 2).send(new ListTablesCommand({}))).rejects.toMatchObject({
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400, attempts: 2 },
+    });
+  });
+
+  it('answers a named action with a 500 for a stretch, then forwards again', async () => {
+    proxy.inject({ actions: ['secretsmanager.GetSecretValue'], kind: 'error', forMs: 300 });
+    const secrets = client(SecretsManagerClient);
+    const during = await secrets.send(new GetSecretValueCommand({ SecretId: 'nope' })).catch((error: Error & { $metadata?: { httpStatusCode?: number } }) => error);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const after = await secrets.send(new GetSecretValueCommand({ SecretId: 'nope' })).catch((error: Error) => error);
+
+    expect(during).toMatchObject({ name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+    expect(after).toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(proxy.stats().injected.GetSecretValue).toBe(1);
+  });
+});
