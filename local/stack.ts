@@ -46,6 +46,11 @@ export interface LocalStackOptions {
   logDir?: string;
   /** Use a running moto (e.g. the test suite's) instead of starting one. */
   motoEndpoint?: string;
+  /**
+   * The AWS_ENDPOINT_URL the functions get (default moto's): e.g. a fault proxy in front of moto
+   * (local/aws/fault-proxy.ts). Provisioning and the stack's own clients still talk to moto.
+   */
+  functionsAwsEndpoint?: string;
   /** Prefix of physical names; distinct per run when sharing a moto. */
   stackName?: string;
   /** Per function (logical id): most execution environments at once (default: no cap beyond the event source's). */
@@ -231,7 +236,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         functionEnvironment: options.functionEnvironment,
         environment: {
           ...LOCAL_AWS_ENV,
-          AWS_ENDPOINT_URL: motoEndpoint,
+          AWS_ENDPOINT_URL: options.functionsAwsEndpoint ?? motoEndpoint,
           AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
           GENESYS_LOGIN_BASE_URL: simulator.loginBaseUrl,
           GENESYS_API_BASE_URL: simulator.apiBaseUrl,
