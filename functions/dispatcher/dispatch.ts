@@ -11,6 +11,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { DispatcherConfig } from '../shared/config.js';
 import { InvalidEvent, isRedeliverable } from '../shared/errors.js';
 import { parseConversationEvent, toWorkflowInput, type ConversationEvent } from '../shared/events.js';
+import { countWithDimension, MetricName, MetricUnit, noMetrics, type MetricsSink } from '../shared/metrics-sink.js';
 import { redeliveryDelaySeconds } from './backoff.js';
 
 /** How a record settled. Saved as the idempotent result, so it must stay plain JSON without `undefined`. */
@@ -32,6 +33,8 @@ export interface WorkflowDeps {
   sqs: SQSClient;
   config: DispatcherConfig;
   logger: Logger;
+  /** Outcome counts, latency and workflow duration (functions/shared/metrics.ts); none recorded when absent. */
+  metrics?: MetricsSink;
 }
 
 /** Starts the workflow for one record and settles its outcome; the handler passes an idempotent one. */
@@ -43,6 +46,8 @@ export interface DispatchDeps extends WorkflowDeps {
   startWorkflow?: StartWorkflow;
   /** Jitter source for the redelivery delay. */
   random?: () => number;
+  /** Clock for the end-to-end latency (epoch ms). */
+  now?: () => number;
 }
 
 /**
@@ -96,23 +101,23 @@ export async function dispatchRecord(record: SQSRecord, deps: DispatchDeps): Pro
       if (correlationId !== undefined) log.setCorrelationId(correlationId);
       const failure = { errorName: error.name, errorMessage: error.message };
       await park(record, failure, { ...deps, logger: log });
-      return { outcome: 'parked', ...failure };
+      return settled({ outcome: 'parked', ...failure }, deps);
     }
     if (event.correlationId !== undefined) log.setCorrelationId(event.correlationId);
     log.appendPersistentKeys({ conversationId: event.body.conversationId, eventId: event.eventId, kind: event.kind });
 
     const startWorkflow = deps.startWorkflow ?? runWorkflow;
-    const result = await startWorkflow(record, event, { sfn: deps.sfn, sqs: deps.sqs, config: deps.config, logger: log });
+    const result = await startWorkflow(record, event, { sfn: deps.sfn, sqs: deps.sqs, config: deps.config, logger: log, metrics: deps.metrics });
     if (result.duplicate === true) log.info(DUPLICATE_SUPPRESSED, { outcome: result.outcome });
     else log.info('record settled', { outcome: result.outcome });
-    return result;
+    return settled(result, deps, event);
   } catch (error) {
     if (receiveCount >= deps.config.maxReceiveCount && !(error instanceof IdempotencyAlreadyInProgressError)) {
       // SQS would move the record to the DLQ after this receive without saying why: park it with the reason.
       const failure = { errorName: nameOf(error), errorMessage: `gave up after ${receiveCount} receives: ${messageOf(error)}` };
       try {
         await park(record, failure, { ...deps, logger: log });
-        return { outcome: 'parked', ...failure };
+        return settled({ outcome: 'parked', ...failure }, deps);
       } catch (parkError) {
         log.error('could not park the record on its last receive; the redrive policy will move it', { error: parkError as Error });
       }
@@ -139,6 +144,10 @@ export async function runWorkflow(record: SQSRecord, event: ConversationEvent, d
   } catch (error) {
     throw new RedeliveryNeeded(nameOf(error), `StartSyncExecution failed: ${messageOf(error)}`, { cause: error });
   }
+  if (execution.startDate !== undefined && execution.stopDate !== undefined) {
+    const durationMs = execution.stopDate.getTime() - execution.startDate.getTime();
+    (deps.metrics ?? noMetrics).addMetric(MetricName.WorkflowDuration, MetricUnit.Milliseconds, Math.max(0, durationMs));
+  }
 
   // StartSyncExecution answers 200 whatever the execution did: the outcome is in `status`.
   if (execution.status === 'SUCCEEDED') return succeeded(execution.output, event.kind);
@@ -148,6 +157,26 @@ export async function runWorkflow(record: SQSRecord, event: ConversationEvent, d
   if (isRedeliverable(failure.errorName)) throw new RedeliveryNeeded(failure.errorName, failure.errorMessage);
   await park(record, failure, deps);
   return { outcome: 'parked', ...failure };
+}
+
+/**
+ * Counts how a record settled: each outcome once, a duplicate only as a duplicate. The end-to-end
+ * latency runs from Genesys' event time to now, for applied events that carry one.
+ */
+function settled(result: DispatchResult, deps: DispatchDeps, event?: ConversationEvent): DispatchResult {
+  const metrics = deps.metrics ?? noMetrics;
+  if (result.duplicate === true) {
+    metrics.addMetric(MetricName.DuplicatesSuppressed, MetricUnit.Count, 1);
+  } else if (result.outcome === 'applied') {
+    metrics.addMetric(MetricName.EventsApplied, MetricUnit.Count, 1);
+    const eventTime = event?.body.eventTime;
+    if (eventTime !== undefined) metrics.addMetric(MetricName.EndToEndLatency, MetricUnit.Milliseconds, Math.max(0, (deps.now ?? Date.now)() - eventTime));
+  } else if (result.outcome === 'skipped') {
+    metrics.addMetric(MetricName.EventsNotActedOn, MetricUnit.Count, 1);
+  } else {
+    countWithDimension(metrics, MetricName.EventsParked, 'errorName', result.errorName);
+  }
+  return result;
 }
 
 /** Sends the original body to the DLQ with the reason as message attributes (docs/contracts.md). */
@@ -203,6 +232,7 @@ async function failForRedelivery(record: SQSRecord, error: unknown, deps: Dispat
     deps.logger.warn('could not set the redelivery delay', { error: visibilityError as Error });
   }
   deps.logger.warn('record will be redelivered', { errorName: failure.errorName, delaySeconds, error: failure });
+  (deps.metrics ?? noMetrics).addMetric(MetricName.Redeliveries, MetricUnit.Count, 1);
   return failure;
 }
 

@@ -3,11 +3,13 @@
  * Wiring only; the per-record logic is in dispatch.ts.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readDispatcherConfig } from '../shared/config.js';
+import { metrics } from '../shared/metrics.js';
 import { logger } from '../shared/powertools.js';
 import { createSfnClient, dispatchRecord, type DispatchResult } from './dispatch.js';
 import { idempotentWorkflow } from './idempotency.js';
@@ -24,7 +26,7 @@ const { startWorkflow, idempotencyConfig } = idempotentWorkflow(config);
  */
 async function dispatchBatch(event: SQSEvent, context: Context): Promise<PromiseSettledResult<DispatchResult>[]> {
   idempotencyConfig.registerLambdaContext(context);
-  return Promise.allSettled(event.Records.map((record) => dispatchRecord(record, { sfn, sqs, config, logger, startWorkflow })));
+  return Promise.allSettled(event.Records.map((record) => dispatchRecord(record, { sfn, sqs, config, logger, metrics, startWorkflow })));
 }
 
 /**
@@ -33,5 +35,7 @@ async function dispatchBatch(event: SQSEvent, context: Context): Promise<Promise
  */
 export const handler = middy(dispatchBatch)
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  // Flushes the batch's outcome counts, latencies and workflow durations as one EMF line, also on an error.
+  .use(logMetrics(metrics))
   // dispatchRecord logs each failure with its record's keys; the middleware's default console.error would repeat it.
   .use(sqsPartialBatchFailure({ logger: () => undefined })) as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;

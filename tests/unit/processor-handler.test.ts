@@ -40,6 +40,7 @@ describe('processor handler', () => {
       GENESYS_MAX_IN_PLACE_RETRY_AFTER_SECONDS: '1',
       POWERTOOLS_SERVICE_NAME: 'processor',
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      POWERTOOLS_METRICS_NAMESPACE: 'GenesysEventsPipeline/test',
     });
     ({ handler } = (await import('../../functions/processor/handler.js')) as unknown as { handler: Handler });
   });
@@ -143,5 +144,23 @@ describe('processor handler', () => {
     await expect(handler(sample('processor-customer-start'), context())).rejects.toMatchObject({ name: ErrorName.Unauthorized });
     expect(server.tokenRequests() - before).toBe(1);
     expect(logLines().some((line) => line.message === 'Genesys answered 401: logging in again')).toBe(true);
+  });
+
+  it('publishes its Genesys requests as embedded metrics: by status class, in the stack namespace, with the service dimension', async () => {
+    server.script('PATCH', attributesPath(PARTICIPANT_ID), { status: 202 });
+
+    await handler(sample('processor-customer-start'), context());
+
+    const emf = logLines().filter((line) => '_aws' in line);
+    const byClass = emf.find((line) => line.statusClass === '2xx');
+    expect(byClass).toMatchObject({
+      service: 'processor',
+      GenesysRequests: 1,
+      _aws: { CloudWatchMetrics: [{ Namespace: 'GenesysEventsPipeline/test', Dimensions: [['service', 'statusClass']], Metrics: [{ Name: 'GenesysRequests', Unit: 'Count' }] }] },
+    });
+    const flushed = emf.find((line) => 'GenesysRequestLatency' in line);
+    expect(flushed?._aws).toMatchObject({ CloudWatchMetrics: [{ Dimensions: [['service']] }] });
+    // Metric lines carry no log keys: the correlation keys belong to the log lines.
+    expect(emf.every((line) => !('correlation_id' in line))).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ import {
   type ErrorContext,
 } from '../errors.js';
 import { isUuid } from '../events.js';
+import { countWithDimension, MetricName, MetricUnit, statusClassOf, type MetricsSink } from '../metrics-sink.js';
 import { messageOf, requestIdOf, retryAfterSeconds, tryParseJson, unavailableFrom } from './http.js';
 import { systemClock, type Clock, type RateLimiter } from './rate-limiter.js';
 import type { TokenSource } from './token.js';
@@ -60,6 +61,8 @@ export interface GenesysClientOptions {
   maxInPlaceRetryAfterSeconds: number;
   clock?: Clock;
   logger?: ClientLogger;
+  /** Counts every request by status class (metric GenesysRequests). */
+  metrics?: MetricsSink;
 }
 
 /** The Genesys calls the processor needs; implemented by GenesysClient, faked in tests if need be. */
@@ -168,6 +171,7 @@ export class GenesysClient implements ConversationApi {
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
     if (request.body !== undefined) headers['Content-Type'] = 'application/json';
     this.#requests += 1;
+    const sentAt = this.#clock.now();
     try {
       // The timeout covers the body too: reading it aborts with the same signal.
       const response = await fetch(`${this.#options.apiBaseUrl}${request.path}`, {
@@ -176,10 +180,20 @@ export class GenesysClient implements ConversationApi {
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return { response, text: await response.text() };
+      const text = await response.text();
+      this.#count(response.status, sentAt);
+      return { response, text };
     } catch (error) {
+      this.#count(undefined, sentAt);
       throw unavailableFrom(error, request.route, timeoutMs);
     }
+  }
+
+  #count(status: number | undefined, sentAt: number): void {
+    const { metrics } = this.#options;
+    if (metrics === undefined) return;
+    metrics.addMetric(MetricName.GenesysRequestLatency, MetricUnit.Milliseconds, Math.max(0, this.#clock.now() - sentAt));
+    countWithDimension(metrics, MetricName.GenesysRequests, 'statusClass', statusClassOf(status));
   }
 }
 

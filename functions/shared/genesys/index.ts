@@ -3,6 +3,7 @@
  * token, a per-token rate limiter and the API client. Build it once per execution environment.
  */
 import type { ProcessorConfig } from '../config.js';
+import type { MetricsSink } from '../metrics-sink.js';
 import { GenesysClient, type ClientLogger } from './client.js';
 import { secretCredentials, type SecretSource } from './credentials.js';
 import { RateLimiter, systemClock, type Clock } from './rate-limiter.js';
@@ -23,7 +24,7 @@ export interface GenesysStack {
 /** Builds a GenesysClient for `config`, reading the OAuth client from `secrets`. */
 export function createGenesys(
   config: ProcessorConfig,
-  deps: { secrets: SecretSource; logger?: ClientLogger; clock?: Clock },
+  deps: { secrets: SecretSource; logger?: ClientLogger; clock?: Clock; metrics?: MetricsSink },
 ): GenesysStack {
   const clock = deps.clock ?? systemClock;
   const tokens = new TokenProvider({
@@ -31,8 +32,9 @@ export function createGenesys(
     credentials: secretCredentials(deps.secrets, config.secretId, config.secretMaxAgeSeconds),
     requestTimeoutMs: config.requestTimeoutMs,
     now: () => clock.now(),
+    metrics: deps.metrics,
   });
-  const limiter = new RateLimiter(config.requestsPerMinute, clock);
+  const limiter = new RateLimiter(config.requestsPerMinute, clock, config.rateLimitWindowMs);
   const client = new GenesysClient({
     apiBaseUrl: config.apiBaseUrl,
     tokens,
@@ -41,6 +43,7 @@ export function createGenesys(
     maxInPlaceRetryAfterSeconds: config.maxInPlaceRetryAfterSeconds,
     clock,
     logger: deps.logger,
+    metrics: deps.metrics,
   });
   return { client, tokens, limiter };
 }

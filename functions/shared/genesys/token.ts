@@ -5,6 +5,7 @@
  */
 import { GenesysRateLimited, GenesysUnauthorized, GenesysUnavailable } from '../errors.js';
 import type { CredentialsSource } from './credentials.js';
+import { MetricName, MetricUnit, type MetricsSink } from '../metrics-sink.js';
 import { messageOf, requestIdOf, retryAfterSeconds, tryParseJson, unavailableFrom } from './http.js';
 
 /** Where tokens come from; the Genesys client depends on this and nothing else of this module. */
@@ -24,6 +25,8 @@ export interface TokenProviderOptions {
   requestTimeoutMs: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Counts every token request (metric GenesysTokenRequests). */
+  metrics?: MetricsSink;
 }
 
 interface CachedToken {
@@ -77,6 +80,7 @@ export class TokenProvider implements TokenSource {
     const what = 'Genesys token request';
     const requestedAt = this.#now();
     this.#requests += 1;
+    this.#options.metrics?.addMetric(MetricName.GenesysTokenRequests, MetricUnit.Count, 1);
     let response: Response;
     let text: string;
     try {
