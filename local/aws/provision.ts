@@ -73,6 +73,7 @@ const IGNORED_TYPES = new Set([
   'AWS::IAM::Role',
   'AWS::IAM::Policy',
   'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::Dashboard',
   'AWS::SNS::Topic',
   'AWS::Lambda::Permission',
 ]);
