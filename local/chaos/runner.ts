@@ -1,0 +1,354 @@
+/**
+ * Runs one fault scenario through the local stack and checks the invariants of issue 4 afterwards:
+ * every event that reached the queue is applied exactly as the events imply or parked with its reason,
+ * invalid input is parked at its first receive, and Genesys requests, token requests and 429s stay
+ * within the bounds the design implies (docs/reliability.md derives them).
+ *
+ * Time: `timeScale` divides the template's Lambda and workflow durations (as `npm start --time-scale`);
+ * `sqsScale` divides what the local stack does not scale, the queue's VisibilityTimeout and the
+ * dispatcher's redelivery backoff (RETRY_*_DELAY_SECONDS). Both are set for the run only, from the
+ * template's own values: nothing deployed changes.
+ */
+import { randomUUID } from 'node:crypto';
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { isUuid, parseConversationEvent } from '../../functions/shared/events.js';
+import { attributesFor, isActedOn } from '../../functions/processor/attributes.js';
+import { functionEnvironment, getProperties, loadTemplate, type Template } from '../../scripts/template.js';
+import { startFaultProxy, type FaultProxy } from '../aws/fault-proxy.js';
+import type { GenesysSimulatorOptions, SimulatorConversation } from '../genesys-sim/server.js';
+import { generateConversationEvents, type GenerateOptions } from '../load/generate.js';
+import { peekQueue, runLoad, type RunSummary } from '../run.js';
+import { startLocalStack, type LocalStack } from '../stack.js';
+
+/** How much faster than deployed a scenario runs. */
+export interface ChaosScale {
+  /** Divides Lambda timeouts, the workflow's timeouts and retry intervals, the Genesys request timeout and the simulator's minute. */
+  timeScale: number;
+  /** Divides the queue's VisibilityTimeout and the dispatcher's redelivery delays. */
+  sqsScale: number;
+}
+
+/** The default scale of `npm run chaos`: a minute of workflow time in 15 s, a minute of SQS backoff in 3 s. */
+export const DEFAULT_SCALE: ChaosScale = { timeScale: 4, sqsScale: 20 };
+
+/** A message sent straight to the EventsQueue (input EventBridge would never forward), and what must become of it. */
+export interface DirectMessage {
+  label: string;
+  body: string;
+  expect: 'InvalidEvent' | 'applied' | 'notActedOn';
+}
+
+/** What a scenario's fault schedule can reach. */
+export interface ScenarioRun {
+  stack: LocalStack;
+  proxy: FaultProxy;
+  scale: ChaosScale;
+  /** Milliseconds of deployed time, at this run's SQS scale (for stretches measured against the redelivery window). */
+  sqsMs(deployedSeconds: number): number;
+  /** Resolves once the run's load has been published and the schedule may stop. */
+  published: Promise<void>;
+  /** Counts of what the schedule did, for the invariants (e.g. environments killed). */
+  counts: Record<string, number>;
+}
+
+/** A bound the design implies, with the reason shown when it is broken. */
+export interface Bounds {
+  /** Most Genesys API requests per applied acted-on event. */
+  requestsPerApplied: number;
+  /** Most 429 answers in the run. */
+  throttled: number | ((summary: RunSummary) => number);
+}
+
+/** One scenario. */
+export interface Scenario {
+  name: string;
+  /** One sentence: what passing proves. */
+  proves: string;
+  load: GenerateOptions & { events: number; conversations: number };
+  /** PutEvents entries per second (default 0: as fast as possible). */
+  ratePerSecond?: number;
+  genesys?: GenesysSimulatorOptions;
+  /** VisibilityTimeout of the EventsQueue for this run, in real seconds (default the template's / sqsScale). */
+  visibilitySeconds?: number;
+  direct?: DirectMessage[];
+  /** A second rule on the bus with the same target: EventBridge delivers every event as two messages. */
+  deliverTwice?: boolean;
+  /** The fault schedule, run alongside the load. */
+  faults?(run: ScenarioRun): Promise<void>;
+  bounds: Bounds;
+  /** Dispatcher batches allowed to fail whole (only where the scenario kills dispatcher environments). */
+  allowedFailedBatches?(counts: Record<string, number>): number;
+}
+
+/** One row of the table and its verdict. */
+export interface ScenarioResult {
+  name: string;
+  in: number;
+  applied: number;
+  parked: number;
+  parkedByReason: Record<string, number>;
+  lost: number;
+  duplicatesApplied: number;
+  genesysRequests: number;
+  requestsPerApplied: number;
+  throttled: number;
+  tokenRequests: number;
+  drainMs: number;
+  violations: string[];
+  summary: RunSummary;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The scaled function environment: the template's own values, divided. */
+export function scaledEnvironment(template: Template, scale: ChaosScale): Record<string, Record<string, string>> {
+  const dispatcher = functionEnvironment(template, 'DispatcherFunction');
+  const processor = functionEnvironment(template, 'ProcessorFunction');
+  const divide = (value: unknown, by: number): string => String(Math.max(1, Math.round(Number(value) / by)));
+  return {
+    DispatcherFunction: {
+      RETRY_BASE_DELAY_SECONDS: String(Number(dispatcher.RETRY_BASE_DELAY_SECONDS) / scale.sqsScale),
+      RETRY_MAX_DELAY_SECONDS: divide(dispatcher.RETRY_MAX_DELAY_SECONDS, scale.sqsScale),
+    },
+    ProcessorFunction: {
+      GENESYS_REQUEST_TIMEOUT_MS: divide(processor.GENESYS_REQUEST_TIMEOUT_MS, scale.timeScale),
+    },
+  };
+}
+
+/** The EventsQueue's VisibilityTimeout at this scale, in whole seconds. */
+export function scaledVisibility(template: Template, scale: ChaosScale): number {
+  return Math.max(1, Math.round(Number(getProperties(template, 'EventsQueue').VisibilityTimeout) / scale.sqsScale));
+}
+
+/** Where the direct messages went: checked after the drain. */
+async function checkDirect(stack: LocalStack, direct: readonly DirectMessage[], violations: string[]): Promise<void> {
+  if (direct.length === 0) return;
+  const parked = await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl);
+  const state = stack.simulator.state();
+  for (const message of direct) {
+    const copies = parked.filter((candidate) => candidate.Body === message.body);
+    if (message.expect === 'InvalidEvent') {
+      const reasons = copies.map((copy) => copy.MessageAttributes?.errorName?.StringValue);
+      if (copies.length === 0 || reasons.some((reason) => reason !== 'InvalidEvent')) {
+        violations.push(`input "${message.label}": expected parked as InvalidEvent, found ${JSON.stringify(reasons)}`);
+      }
+      const counts = copies.map((copy) => copy.MessageAttributes?.receiveCount?.StringValue);
+      if (counts.some((count) => count !== '1')) violations.push(`input "${message.label}": parked after receive ${counts.join(', ')}, not at the first`);
+      continue;
+    }
+    if (copies.length > 0) violations.push(`input "${message.label}": valid but parked as ${copies[0]?.MessageAttributes?.errorName?.StringValue}`);
+    if (message.expect === 'applied') {
+      const event = parseConversationEvent(message.body);
+      if (!isActedOn(event.kind)) throw new Error(`input "${message.label}" is not of an acted-on kind`);
+      const participantId = event.body.participantId as string;
+      const have = state[event.body.conversationId]?.[participantId] ?? {};
+      const want = attributesFor(event.kind, event.body);
+      for (const [key, value] of Object.entries(want)) {
+        if (have[key] !== value) violations.push(`input "${message.label}": ${key} is ${JSON.stringify(have[key])}, expected ${JSON.stringify(value)}`);
+      }
+    }
+  }
+}
+
+/** Runs one scenario on a fresh stack (sharing `motoEndpoint`) and checks every invariant. */
+export async function runScenario(
+  scenario: Scenario,
+  options: { motoEndpoint: string; scale?: ChaosScale; logDir?: string; buildDir?: string; drainTimeoutMs?: number },
+): Promise<ScenarioResult> {
+  const scale = options.scale ?? DEFAULT_SCALE;
+  const template = loadTemplate();
+  const proxy = await startFaultProxy({ target: options.motoEndpoint });
+  let stack: LocalStack | undefined;
+  try {
+    stack = await startLocalStack({
+      template,
+      motoEndpoint: options.motoEndpoint,
+      functionsAwsEndpoint: proxy.endpoint,
+      timeScale: scale.timeScale,
+      genesys: { timeScale: scale.timeScale, seed: scenario.load.seed ?? 1, ...scenario.genesys },
+      functionEnvironment: scaledEnvironment(template, scale),
+      pollWaitTimeSeconds: 1,
+      handleSignals: false,
+      ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
+      ...(options.buildDir === undefined ? {} : { buildDir: options.buildDir }),
+    });
+    const live = stack;
+    await live.clients.sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: live.queues.eventsQueueUrl,
+        Attributes: { VisibilityTimeout: String(scenario.visibilitySeconds ?? scaledVisibility(template, scale)) },
+      }),
+    );
+    // Provisioned environments: a cold start is real CPU time that a scaled task timeout would not allow for.
+    const inFlight = Number(live.parameters.MaximumConcurrency) * Number(live.parameters.BatchSize);
+    await Promise.all([live.runtime.prewarm('ProcessorFunction', inFlight), live.runtime.prewarm('DispatcherFunction', Number(live.parameters.MaximumConcurrency))]);
+    if (scenario.deliverTwice === true) {
+      const { RuleArn } = await live.clients.eventBridge.send(
+        new PutRuleCommand({
+          Name: `${live.ruleName}-again`,
+          EventBusName: live.busName,
+          EventPattern: JSON.stringify({ source: [{ prefix: 'aws.partner/genesys.com' }], 'detail-type': [{ prefix: 'v2.detail.events.conversation.' }] }),
+        }),
+      );
+      if (RuleArn === undefined) throw new Error('moto did not create the second rule');
+      await live.clients.eventBridge.send(
+        new PutTargetsCommand({ Rule: `${live.ruleName}-again`, EventBusName: live.busName, Targets: [{ Id: 'again', Arn: live.queues.eventsQueueArn }] }),
+      );
+    }
+
+    const load = generateConversationEvents({ source: 'aws.partner/genesys.com/cloud/chaos/local', ...scenario.load });
+    const direct = scenario.direct ?? [];
+    for (const message of direct) addDirectConversation(live, message);
+
+    let markPublished: () => void = () => undefined;
+    const published = new Promise<void>((resolve) => {
+      markPublished = resolve;
+    });
+    const counts: Record<string, number> = {};
+    const run: ScenarioRun = { stack: live, proxy, scale, counts, published, sqsMs: (seconds) => (seconds * 1000) / scale.sqsScale };
+    const faults = (scenario.faults?.(run) ?? Promise.resolve()).catch((error: unknown) => {
+      throw new Error(`fault schedule of ${scenario.name} failed: ${(error as Error).message}`, { cause: error });
+    });
+    for (const message of direct) {
+      await live.clients.sqs.send(new SendMessageCommand({ QueueUrl: live.queues.eventsQueueUrl, MessageBody: message.body }));
+    }
+    const before = { ledger: live.simulator.ledger.requests.length, stats: live.stats() };
+    const summary = await runLoad(live, {
+      events: load.events,
+      conversations: load.conversations,
+      ratePerSecond: scenario.ratePerSecond ?? 0,
+      drainTimeoutMs: options.drainTimeoutMs ?? 240_000,
+      onProgress: (progress) => {
+        if (progress.phase === 'draining') markPublished();
+      },
+    });
+    markPublished();
+    await faults;
+    // A schedule may end after the drain (e.g. a stretch that outlasted the load): whatever came back since is drained too.
+    await live.waitForDrain({ timeoutMs: options.drainTimeoutMs ?? 240_000 });
+
+    const violations = await checkInvariants(scenario, live, summary, { ...before, counts, direct });
+    await checkDirect(live, direct, violations);
+
+    const writes = live.simulator.ledger.writes;
+    const distinct = new Set(writes.map((write) => JSON.stringify([write.conversationId, write.participantId, write.attributes])));
+    const appliedActedOn = summary.applied;
+    const directIn = direct.length;
+    return {
+      name: scenario.name,
+      in: summary.in + directIn,
+      applied: summary.applied + summary.notActedOn + direct.filter((m) => m.expect !== 'InvalidEvent').length,
+      parked: summary.in - summary.applied - summary.notActedOn - summary.lost + direct.filter((m) => m.expect === 'InvalidEvent').length,
+      parkedByReason: await parkedReasons(live),
+      lost: summary.lost,
+      duplicatesApplied: writes.length - distinct.size,
+      genesysRequests: summary.genesysRequests,
+      requestsPerApplied: appliedActedOn === 0 ? 0 : summary.genesysRequests / appliedActedOn,
+      throttled: summary.throttled,
+      tokenRequests: summary.tokenRequests,
+      drainMs: summary.durationMs,
+      violations,
+      summary,
+    };
+  } finally {
+    await stack?.stop();
+    await proxy.stop();
+  }
+}
+
+async function parkedReasons(stack: LocalStack): Promise<Record<string, number>> {
+  const reasons: Record<string, number> = {};
+  for (const message of await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl)) {
+    const name = message.MessageAttributes?.errorName?.StringValue ?? 'MaxReceiveCountExceeded';
+    reasons[name] = (reasons[name] ?? 0) + 1;
+  }
+  return reasons;
+}
+
+function addDirectConversation(stack: LocalStack, message: DirectMessage): void {
+  if (message.expect === 'InvalidEvent') return;
+  const event = parseConversationEvent(message.body);
+  if (event.body.participantId === undefined) return;
+  const conversation: SimulatorConversation = { id: event.body.conversationId, participants: [{ id: event.body.participantId, purpose: 'customer' }] };
+  stack.simulator.addConversation(conversation);
+}
+
+const API_PATH = /^\/api\/v2\/conversations\/([^/]+)(?:\/participants\/([^/]+)\/attributes)?$/;
+
+/** Every invariant of issue 4 that the run summary and the stack's counters can show. */
+async function checkInvariants(
+  scenario: Scenario,
+  stack: LocalStack,
+  summary: RunSummary,
+  context: { ledger: number; stats: ReturnType<LocalStack['stats']>; counts: Record<string, number>; direct: readonly DirectMessage[] },
+): Promise<string[]> {
+  const violations: string[] = [];
+  if (!summary.drained) violations.push('the queue did not drain');
+  if (summary.lost > 0) violations.push(`lost ${summary.lost} events`);
+  const parkedEvents = summary.in - summary.applied - summary.notActedOn - summary.lost;
+  if (summary.applied + summary.notActedOn + parkedEvents !== summary.in) violations.push('in ≠ applied + parked');
+  if (!summary.state.matches) violations.push(`attribute state differs from what the events imply: ${summary.state.mismatches.slice(0, 3).join('; ')}`);
+  if (summary.validParked > 0) violations.push(`${summary.validParked} valid events parked although the faults cleared within the retry window`);
+  if (summary.malformedNotParked > 0) violations.push(`${summary.malformedNotParked} malformed events not parked as InvalidEvent`);
+
+  const parked = await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl);
+  for (const message of parked) {
+    const name = message.MessageAttributes?.errorName?.StringValue;
+    if (name === undefined) violations.push(`a message was moved to the DLQ by the redrive policy, without a reason (${message.MessageId})`);
+    if (name === 'InvalidEvent' && message.MessageAttributes?.receiveCount?.StringValue !== '1') {
+      violations.push(`an invalid event was parked at receive ${message.MessageAttributes?.receiveCount?.StringValue}, not the first`);
+    }
+  }
+  const rule = await peekQueue(stack.clients.sqs, stack.queues.ruleDeadLetterQueueUrl);
+  if (rule.length > 0) violations.push(`${rule.length} events in the rule's DLQ: EventBridge could not deliver them`);
+
+  // No id that is not a UUID reached a Genesys URL.
+  const requests = stack.simulator.ledger.requests.slice(context.ledger);
+  for (const request of requests) {
+    if (request.path === '/oauth/token') continue;
+    const match = API_PATH.exec(request.path);
+    if (match === null || !isUuid(decodeURIComponent(match[1] ?? '')) || (match[2] !== undefined && !isUuid(decodeURIComponent(match[2])))) {
+      violations.push(`Genesys was called at ${request.path}`);
+    }
+  }
+
+  // Bounds (docs/reliability.md, "Bounds").
+  const stats = stack.stats();
+  const delta = (fn: string, key: 'invocations' | 'coldStarts' | 'errors'): number =>
+    (stats.lambda[fn]?.[key] ?? 0) - (context.stats.lambda[fn]?.[key] ?? 0);
+  const processorInvocations = delta('ProcessorFunction', 'invocations');
+  const processorEnvironments = stats.lambda.ProcessorFunction?.coldStarts ?? 0;
+  const status = (code: number): number => requests.filter((request) => request.path !== '/oauth/token' && request.status === code).length;
+  const failedLogins = requests.filter((request) => request.path === '/oauth/token' && request.status !== 200).length;
+  const bounds = scenario.bounds;
+  const perApplied = summary.applied === 0 ? 0 : summary.genesysRequests / summary.applied;
+  if (perApplied > bounds.requestsPerApplied) {
+    violations.push(`Genesys requests per applied event ${perApplied.toFixed(2)} above the bound ${bounds.requestsPerApplied}`);
+  }
+  if (summary.genesysRequests > 6 * processorInvocations) {
+    violations.push(`Genesys requests ${summary.genesysRequests} above 6 per processor invocation (${processorInvocations}): the client loops`);
+  }
+  const tokenBound = processorEnvironments + status(401) + failedLogins;
+  if (summary.tokenRequests > tokenBound) {
+    violations.push(`token requests ${summary.tokenRequests} above environments ${processorEnvironments} + 401 answers ${status(401)} + failed logins ${failedLogins}`);
+  }
+  const throttledBound = typeof bounds.throttled === 'function' ? bounds.throttled(summary) : bounds.throttled;
+  if (summary.throttled > throttledBound) violations.push(`429 answers ${summary.throttled} above the bound ${throttledBound}`);
+
+  // The whole batch never fails for one record: only a killed dispatcher fails a batch.
+  const failedBatches = stats.poller.failedBatches - context.stats.poller.failedBatches;
+  const allowed = scenario.allowedFailedBatches?.(context.counts) ?? 0;
+  if (failedBatches > allowed) violations.push(`${failedBatches} dispatcher batches failed whole (allowed ${allowed})`);
+  return violations;
+}
+
+/** Waits `ms`, then runs `action`; for fault schedules. */
+export async function after(ms: number, action: () => unknown): Promise<void> {
+  await sleep(ms);
+  await action();
+}
+
+/** A unique id for a scenario's direct messages. */
+export const uuid = (): string => randomUUID();
