@@ -27,6 +27,11 @@ function positiveNumber(env: Env, name: string, fallback?: number): number {
   return value;
 }
 
+/** A positive number that only the local stack sets; `fallback` when absent. */
+function optionalPositiveNumber(env: Env, name: string, fallback: number): number {
+  return env[name] === undefined || env[name]?.trim() === '' ? fallback : positiveNumber(env, name);
+}
+
 /** What the dispatcher needs. */
 export interface DispatcherConfig {
   stateMachineArn: string;
@@ -75,6 +80,11 @@ export interface ProcessorConfig {
   secretMaxAgeSeconds: number;
   /** Requests per minute one token may make; Genesys allows 300. */
   requestsPerMinute: number;
+  /**
+   * The limiter's minute in ms: 60000, as Genesys counts. Only the local stack's time scale shortens it
+   * (GENESYS_RATE_LIMIT_WINDOW_MS, never set by template.yaml), to match a simulator whose minute is scaled.
+   */
+  rateLimitWindowMs: number;
   /** Per-request timeout towards Genesys. */
   requestTimeoutMs: number;
   /** A 429 whose Retry-After is at most this is waited out in place, once. */
@@ -94,6 +104,7 @@ export function readProcessorConfig(env: Env = process.env): ProcessorConfig {
     secretId: required(env, 'GENESYS_SECRET_ID'),
     secretMaxAgeSeconds: positiveNumber(env, 'GENESYS_SECRET_MAX_AGE_SECONDS'),
     requestsPerMinute: positiveNumber(env, 'GENESYS_REQUESTS_PER_MINUTE'),
+    rateLimitWindowMs: optionalPositiveNumber(env, 'GENESYS_RATE_LIMIT_WINDOW_MS', 60_000),
     requestTimeoutMs: positiveNumber(env, 'GENESYS_REQUEST_TIMEOUT_MS'),
     maxInPlaceRetryAfterSeconds: positiveNumber(env, 'GENESYS_MAX_IN_PLACE_RETRY_AFTER_SECONDS'),
   };

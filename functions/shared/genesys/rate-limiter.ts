@@ -45,18 +45,21 @@ export const WINDOW_MS = 60_000;
 export class RateLimiter {
   readonly #limit: number;
   readonly #clock: Clock;
+  readonly #windowMs: number;
   /** Per token, admission times within the last window, oldest first; a new token starts empty. */
   readonly #windows = new Map<string, number[]>();
   #current?: string;
   /** The tail of the FIFO queue of acquirers. */
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(requestsPerMinute: number, clock: Clock = systemClock) {
+  /** `windowMs` is Genesys' minute; only the local stack's time scale shortens it. */
+  constructor(requestsPerMinute: number, clock: Clock = systemClock, windowMs: number = WINDOW_MS) {
     if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1) {
       throw new RangeError(`requestsPerMinute must be a positive integer, got ${requestsPerMinute}`);
     }
     this.#limit = requestsPerMinute;
     this.#clock = clock;
+    this.#windowMs = windowMs;
   }
 
   /**
@@ -73,7 +76,7 @@ export class RateLimiter {
   /** Requests admitted in the last 60 s with the most recent token (for tests and metrics). */
   inWindow(): number {
     const admitted = this.#current === undefined ? undefined : this.#windows.get(this.#current);
-    return admitted === undefined ? 0 : prune(admitted, this.#clock.now()).length;
+    return admitted === undefined ? 0 : prune(admitted, this.#clock.now(), this.#windowMs).length;
   }
 
   async #admit(token: string, deadline: number, signal?: AbortSignal): Promise<void> {
@@ -82,15 +85,15 @@ export class RateLimiter {
       signal?.throwIfAborted();
       const now = this.#clock.now();
       // Windows of replaced tokens are dropped once empty; a request still holding one keeps its own count.
-      for (const [key, log] of this.#windows) if (key !== token && prune(log, now).length === 0) this.#windows.delete(key);
-      const admitted = prune(this.#windows.get(token) ?? [], now);
+      for (const [key, log] of this.#windows) if (key !== token && prune(log, now, this.#windowMs).length === 0) this.#windows.delete(key);
+      const admitted = prune(this.#windows.get(token) ?? [], now, this.#windowMs);
       this.#windows.set(token, admitted);
       if (admitted.length < this.#limit) {
         admitted.push(now);
         return;
       }
       // The oldest admission leaves the window (now - 60 s, now] at oldest + 60 s.
-      const freeAt = (admitted[0] as number) + WINDOW_MS;
+      const freeAt = (admitted[0] as number) + this.#windowMs;
       if (freeAt > deadline) {
         throw new GenesysRateLimited(`local limit of ${this.#limit} requests per minute reached`, {
           retryAfterSeconds: Math.ceil((freeAt - now) / 1000),
@@ -101,10 +104,10 @@ export class RateLimiter {
   }
 }
 
-/** Drops admissions that left the window (now - 60 s, now]; returns the same array. */
-function prune(admitted: number[], now: number): number[] {
+/** Drops admissions that left the window (now - windowMs, now]; returns the same array. */
+function prune(admitted: number[], now: number, windowMs: number): number[] {
   let expired = 0;
-  while (expired < admitted.length && (admitted[expired] as number) <= now - WINDOW_MS) expired += 1;
+  while (expired < admitted.length && (admitted[expired] as number) <= now - windowMs) expired += 1;
   if (expired > 0) admitted.splice(0, expired);
   return admitted;
 }
