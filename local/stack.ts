@@ -15,7 +15,7 @@ import { LOCAL_AWS_ENV, startMoto, type MotoServer } from './moto.js';
 import { provisionFromTemplate, type ProvisionedResources } from './aws/provision.js';
 import { startGenesysSimulator, type GenesysSimulator, type GenesysSimulatorOptions } from './genesys-sim/server.js';
 import { stateMachinesFromTemplate } from './stepfunctions/definition.js';
-import { startStepFunctionsServer, type StepFunctionsServer, type StepFunctionsStats } from './stepfunctions/server.js';
+import { startStepFunctionsServer, type StateMachineDefinition, type StepFunctionsServer, type StepFunctionsStats } from './stepfunctions/server.js';
 import { LambdaRuntime, type FunctionStats } from './lambda/runtime.js';
 import { bundledHandlers, functionPoolsFromTemplate, sourceHandlers, type HandlerModule } from './lambda/template-functions.js';
 import { startSqsPoller, type SqsPoller, type SqsPollerStats } from './lambda/sqs-poller.js';
@@ -53,6 +53,11 @@ export interface LocalStackOptions {
   functionsAwsEndpoint?: string;
   /** Prefix of physical names; distinct per run when sharing a moto. */
   stackName?: string;
+  /**
+   * Rewrites a state machine's definition (as SAM would deploy it, before time scaling): the benchmarks
+   * run a baseline variant of the ASL this way. The deployed ASL file is never touched.
+   */
+  transformDefinition?: (logicalId: string, definition: StateMachineDefinition) => StateMachineDefinition;
   /** Per function (logical id): most execution environments at once (default: no cap beyond the event source's). */
   maxConcurrency?: Record<string, number>;
   /** Per function (logical id): extra environment variables over the template's. */
@@ -196,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       parameters: resolver.parameters,
       ref: (id) => resolver.resolveString({ Ref: id }),
       getAtt: (id, attribute) => resolver.resolveString({ 'Fn::GetAtt': [id, attribute] }),
-    });
+    }).map((machine) => (options.transformDefinition === undefined ? machine : { ...machine, definition: options.transformDefinition(machine.name, machine.definition) }));
     const stepFunctions: StepFunctionsServer = await startStepFunctionsServer({
       stateMachines,
       timeScale,
