@@ -1,8 +1,10 @@
 /**
  * How long a retryable record stays invisible before SQS hands it out again.
- * Exponential in the receive count, capped, with full jitter ("Exponential Backoff And Jitter",
- * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/), so records that failed
- * together during a Genesys outage do not all come back together.
+ * Exponential in the receive count, capped, with "equal jitter" ("Exponential Backoff And Jitter",
+ * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/): records that failed
+ * together during a Genesys outage do not all come back together, and every delay is at least half
+ * its ceiling, so the receives a record has span a guaranteed window (full jitter could spend all of
+ * them within seconds of an outage starting; docs/reliability.md, "Retry window").
  */
 
 /** SQS refuses a visibility timeout above 12 hours (ChangeMessageVisibility, VisibilityTimeout). */
@@ -15,8 +17,22 @@ export interface BackoffOptions {
 }
 
 /**
- * The visibility timeout, in whole seconds, for a record received `receiveCount` times:
- * uniform in [1, min(maxSeconds, baseSeconds × 2^(receiveCount − 1))]. Pure.
+ * The shortest and longest time `receives` receives of a failing record span in redelivery delays
+ * alone (the receive count runs 1 … receives − 1 between them): the outage the dispatcher rides out.
+ */
+export function redeliveryWindowSeconds(receives: number, options: BackoffOptions): { min: number; max: number } {
+  let min = 0;
+  let max = 0;
+  for (let receiveCount = 1; receiveCount < receives; receiveCount += 1) {
+    min += redeliveryDelaySeconds(receiveCount, options, () => 0);
+    max += redeliveryDelaySeconds(receiveCount, options, () => 1 - Number.EPSILON);
+  }
+  return { min, max };
+}
+
+/**
+ * The visibility timeout, in whole seconds, for a record received `receiveCount` times: uniform in
+ * [⌈ceiling / 2⌉, ceiling] with ceiling = min(maxSeconds, baseSeconds × 2^(receiveCount − 1)), at least 1. Pure.
  */
 export function redeliveryDelaySeconds(
   receiveCount: number,
@@ -28,6 +44,7 @@ export function redeliveryDelaySeconds(
   const ceiling = Math.max(1, Math.min(cap, Math.floor(baseSeconds * 2 ** (attempt - 1))));
   const r = random();
   const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0;
-  // 1 + floor(u × ceiling) lies in [1, ceiling] for u in [0, 1): never 0 s, which would hand the record straight back.
-  return Math.min(ceiling, 1 + Math.floor(unit * ceiling));
+  // floor + ⌊u × (ceiling − floor + 1)⌋ lies in [floor, ceiling] for u in [0, 1); floor ≥ 1: never 0 s.
+  const floor = Math.max(1, Math.ceil(ceiling / 2));
+  return Math.min(ceiling, floor + Math.floor(unit * (ceiling - floor + 1)));
 }
