@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { redeliveryWindowSeconds } from '../functions/dispatcher/backoff.js';
 import { PROJECT_ROOT, functionEnvironment, functionProperty, getProperties, resolveValue, type Template } from './template.js';
 
 /** The logical ids the invariants are about (docs/contracts.md). */
@@ -164,6 +165,42 @@ export function checkIdempotencyExpiry(template: Template): string[] {
     : [`IDEMPOTENCY_EXPIRY_SECONDS ${expiry} is less than maxReceiveCount ${receives} × VisibilityTimeout = ${needed}`];
 }
 
+/**
+ * The Genesys outage (or refusing token endpoint, or 429 storm) the redeliveries must ride out without
+ * parking anything: 10 minutes, whatever the jitter draws (docs/reliability.md, "Retry window").
+ */
+export const MIN_REDELIVERY_WINDOW_SECONDS = 600;
+
+/**
+ * With the MaxReceiveCount default, the dispatcher's redelivery delays (RETRY_BASE/MAX_DELAY_SECONDS,
+ * equal jitter) span at least MIN_REDELIVERY_WINDOW_SECONDS, and at most the largest MaxReceiveCount's
+ * window plus its workflows stays within the idempotency expiry.
+ */
+export function checkRedeliveryWindow(template: Template): string[] {
+  const environment = functionEnvironment(template, IDS.dispatcher);
+  const curve = {
+    baseSeconds: numberOf(template, environment.RETRY_BASE_DELAY_SECONDS, 'RETRY_BASE_DELAY_SECONDS'),
+    maxSeconds: numberOf(template, environment.RETRY_MAX_DELAY_SECONDS, 'RETRY_MAX_DELAY_SECONDS'),
+  };
+  const redrive = getProperties(template, IDS.queue).RedrivePolicy as { maxReceiveCount?: unknown } | undefined;
+  const receives = numberOf(template, redrive?.maxReceiveCount, `${IDS.queue} maxReceiveCount`);
+  const violations: string[] = [];
+  const { min } = redeliveryWindowSeconds(receives, curve);
+  if (min < MIN_REDELIVERY_WINDOW_SECONDS) {
+    violations.push(
+      `${receives} receives span as little as ${min} s of redelivery delays (RETRY_BASE_DELAY_SECONDS ${curve.baseSeconds}, ` +
+        `RETRY_MAX_DELAY_SECONDS ${curve.maxSeconds}): less than the ${MIN_REDELIVERY_WINDOW_SECONDS} s outage the pipeline must ride out`,
+    );
+  }
+  const most = maxReceiveCountLimit(template);
+  const expiry = numberOf(template, environment.IDEMPOTENCY_EXPIRY_SECONDS, 'IDEMPOTENCY_EXPIRY_SECONDS');
+  if (most !== undefined) {
+    const longest = redeliveryWindowSeconds(most, curve).max + most * dispatcherTimeout(template);
+    if (longest > expiry) violations.push(`${most} receives can span ${longest} s, beyond IDEMPOTENCY_EXPIRY_SECONDS ${expiry}`);
+  }
+  return violations;
+}
+
 function retriers(asl: AslDefinition): { state: string; retrier: Retrier }[] {
   return Object.entries(asl.States).flatMap(([state, definition]) => (definition.Retry ?? []).map((retrier) => ({ state, retrier })));
 }
@@ -289,6 +326,7 @@ export const INVARIANTS: Record<string, (inputs: InvariantInputs) => string[]> =
   'dispatcher outlasts the workflow': ({ template, asl }) => checkDispatcherOutlastsWorkflow(template, asl),
   'retries fit the workflow timeout': ({ asl }) => checkRetryBudget(asl),
   'idempotency outlives every redelivery': ({ template }) => checkIdempotencyExpiry(template),
+  'redeliveries ride out a 10-minute outage': ({ template }) => checkRedeliveryWindow(template),
   'error names agree between ASL and code': ({ asl, errorNames, retriedErrors }) => checkErrorNames(asl, errorNames, retriedErrors),
   'IAM statements are scoped': ({ template }) => checkIamStatements(template),
 };

@@ -69,6 +69,16 @@ describe('configuration invariants', () => {
     ['idempotency outlives every redelivery', 'a MaxReceiveCount without an upper bound', (t) => {
       delete t.Parameters!.MaxReceiveCount!.MaxValue;
     }, /no upper bound/],
+    ['redeliveries ride out a 10-minute outage', 'the 10 s base the first template had', (t) => {
+      dispatcherEnv(t).RETRY_BASE_DELAY_SECONDS = '10';
+    }, /5 receives span as little as 75 s of redelivery delays .*less than the 600 s outage/],
+    ['redeliveries ride out a 10-minute outage', 'a cap that keeps every delay short', (t) => {
+      dispatcherEnv(t).RETRY_MAX_DELAY_SECONDS = '60';
+    }, /span as little as \d+ s/],
+    ['redeliveries ride out a 10-minute outage', 'delays that outlast the idempotency record', (t) => {
+      dispatcherEnv(t).RETRY_BASE_DELAY_SECONDS = '900';
+      dispatcherEnv(t).RETRY_MAX_DELAY_SECONDS = '3600';
+    }, /6 receives can span \d+ s, beyond IDEMPOTENCY_EXPIRY_SECONDS 7200/],
     ['error names agree between ASL and code', 'an error name the code does not define', (_, asl) => {
       retrierFor(asl, 'Genesys.RateLimited').ErrorEquals = ['Genesys.Throttled'];
     }, /names error Genesys.Throttled, which functions\/shared\/errors.ts does not define/],

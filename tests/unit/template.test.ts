@@ -300,7 +300,7 @@ describe('template.yaml', () => {
         idempotencyExpirySeconds: 7200,
         eventsQueueUrl: placeholderArn(template, 'EventsQueue'),
         deadLetterQueueUrl: placeholderArn(template, 'EventsDeadLetterQueue'),
-        retryBaseDelaySeconds: 10,
+        retryBaseDelaySeconds: 120,
         retryMaxDelaySeconds: 900,
         maxReceiveCount: 5,
       });
