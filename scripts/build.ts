@@ -70,6 +70,8 @@ export function esbuildOptions(properties: BuildProperties, outDir: string): Bui
     outExtension: keyValues(properties.OutExtension),
     banner: keyValues(properties.Banner),
     external: properties.External ?? [],
+    // SAM passes MainFields as `--main-fields=module,main`: the ES module builds of the SDK tree-shake, its CommonJS ones do not.
+    ...(typeof properties.MainFields === 'string' ? { mainFields: properties.MainFields.split(',').map((field) => field.trim()) } : {}),
     logLevel: 'silent',
   };
 }
