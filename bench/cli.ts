@@ -1,0 +1,120 @@
+/**
+ * `npm run bench [-- --quick]`: every figure of docs/benchmarks.md, measured side by side in one run:
+ * goodput under the Genesys limit (design against baseline), requests per event, cold start, handler
+ * overhead, local throughput and a cost model. Writes docs/benchmarks.md and docs/benchmarks.json and
+ * prints a table whose last line is
+ * `bench: goodput_ratio=X throttled_share=X vs_baseline=X requests_per_event=X`.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT, functionProperty, loadTemplate } from '../scripts/template.js';
+import { coldStart } from './cold-start.js';
+import { PRICES, biggestLever, costPerMillionEvents, defaultTracedShare, type CostBreakdown, type CostInputs } from './cost.js';
+import { handlerOverhead } from './overhead.js';
+import { goodput, throughput, type GoodputResult, type GoodputSettings } from './pipeline.js';
+import { renderMarkdown, renderTable, lastLine, type BenchReport } from './report.js';
+import { machineInfo, ratio } from './stats.js';
+
+/** Platform lines Lambda writes per invocation (START, END, REPORT), bytes. */
+const PLATFORM_LOG_BYTES_PER_INVOCATION = 350;
+/** The real Genesys limit the cost model runs at: 300 requests per minute per token. */
+const REAL_EVENTS_PER_SECOND = 300 / 60;
+
+/**
+ * The model's inputs for one goodput run. The processor's billed time is its invocations times the mean
+ * invocation of the unthrottled throughput stage: in the goodput runs one environment serves every
+ * invocation, so their wall time includes waiting for it, which Lambda would not bill.
+ */
+function costInputs(run: GoodputResult, settings: GoodputSettings, memory: { dispatcher: number; processor: number }, meanRetryWaitSeconds: number, processorMs: number): CostInputs {
+  const events = Math.max(1, run.events);
+  const perEvent = (n: number): number => n / events;
+  // Waits in the run were time-scaled; scaled back they are what Lambda and Express would bill.
+  const realSeconds = (ms: number): number => (ms * settings.timeScale) / 1000;
+  const failedDeliveries = run.redeliveries;
+  const executionsPerEvent = perEvent(run.executions);
+  const processorSeconds = (perEvent(run.processorInvocations) * processorMs) / 1000;
+  const dispatcherInvocationsPerEvent = perEvent(run.dispatcherInvocations);
+  return {
+    // EventBridge's SendMessage, one receive and one DeleteMessageBatch per batch, a visibility change per failed delivery, a send per parked message.
+    sqsRequestsPerEvent: perEvent(run.events + 2 * run.batches + failedDeliveries + run.parked),
+    dispatcherInvocationsPerEvent,
+    dispatcherSecondsPerEvent: perEvent(realSeconds(run.invocationMs.dispatcher)),
+    dispatcherMemoryMb: memory.dispatcher,
+    processorInvocationsPerEvent: perEvent(run.processorInvocations),
+    processorSecondsPerEvent: processorSeconds,
+    processorMemoryMb: memory.processor,
+    executionsPerEvent,
+    executionSeconds: ratio(processorSeconds + perEvent(run.workflowRetries) * meanRetryWaitSeconds, executionsPerEvent) || 0,
+    // Powertools idempotency: a conditional PutItem, then an UpdateItem (done) or a DeleteItem (failed) per execution.
+    dynamoDbWritesPerEvent: 2 * executionsPerEvent,
+    dynamoDbReadsPerEvent: 0,
+    // One GetSecretValue per environment every GENESYS_SECRET_MAX_AGE_SECONDS (300), at the limit's rate.
+    secretsManagerCallsPerEvent: 1 / (300 * REAL_EVENTS_PER_SECOND),
+    logBytesPerEvent: perEvent(run.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION * (run.dispatcherInvocations + run.processorInvocations)),
+    tracedShare: dispatcherInvocationsPerEvent * defaultTracedShare(REAL_EVENTS_PER_SECOND * dispatcherInvocationsPerEvent),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, markdown: { type: 'string' } } });
+  const quick = values.quick === true;
+  const started = Date.now();
+  const log = (line: string): void => console.error(line);
+  const machine = machineInfo();
+  log(`bench${quick ? ' --quick' : ''}: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage}, node ${machine.node}`);
+
+  const settings: GoodputSettings = quick
+    ? { timeScale: 5, limit: 24, minutes: 1.5, offeredFactor: 3, baselineConcurrency: 10, seed: 7 }
+    : { timeScale: 5, limit: 24, minutes: 5, offeredFactor: 3, baselineConcurrency: 10, seed: 7 };
+
+  log('cold start');
+  const cold = await coldStart(quick ? 5 : 15, log);
+  const bundleOf = (fn: string): string => resolve(PROJECT_ROOT, '.local/bench/template', fn, 'handler.mjs');
+  log('handler overhead');
+  const overhead = await handlerOverhead({ dispatcher: bundleOf('DispatcherFunction'), processor: bundleOf('ProcessorFunction') }, quick ? { runs: 3, iterations: 100 } : { runs: 7, iterations: 500 }, log);
+  log('goodput under the Genesys limit');
+  const runs = await goodput(settings, log);
+  log('local throughput');
+  const local = await throughput({ events: quick ? 150 : 600, timeScale: 1, seed: 3 }, log);
+
+  const template = loadTemplate();
+  const memoryOf = (id: string): number => Number(functionProperty(template, id, 'MemorySize') ?? 256);
+  const memory = { dispatcher: memoryOf('DispatcherFunction'), processor: memoryOf('ProcessorFunction') };
+  // Mean first retry wait: FULL jitter on 2 s averages 1 s; the baseline waits the full 2 s.
+  const designCost: CostBreakdown = costPerMillionEvents(costInputs(runs.design, settings, memory, 1, local.meanInvocationMs.processor));
+  const baselineCost: CostBreakdown = costPerMillionEvents(costInputs(runs.baseline, settings, memory, 2, local.meanInvocationMs.processor));
+
+  const report: BenchReport = {
+    quick,
+    machine,
+    seconds: (Date.now() - started) / 1000,
+    settings,
+    goodput: runs,
+    vsBaseline: ratio(runs.design.goodputRatio, runs.baseline.goodputRatio),
+    throttledFewerBy: ratio(runs.baseline.throttledShare, runs.design.throttledShare),
+    throughput: local,
+    coldStart: cold,
+    overhead,
+    cost: {
+      prices: PRICES,
+      design: { inputs: costInputs(runs.design, settings, memory, 1, local.meanInvocationMs.processor), ...designCost },
+      baseline: { inputs: costInputs(runs.baseline, settings, memory, 2, local.meanInvocationMs.processor), ...baselineCost },
+      lever: biggestLever(designCost, baselineCost),
+    },
+  };
+  const jsonPath = values.json ?? resolve(PROJECT_ROOT, 'docs/benchmarks.json');
+  const markdownPath = values.markdown ?? resolve(PROJECT_ROOT, 'docs/benchmarks.md');
+  writeFileSync(jsonPath, `${JSON.stringify(report, (key, value: unknown) => (key === 'summary' ? undefined : value), 2)}\n`);
+  writeFileSync(markdownPath, renderMarkdown(report));
+  console.log(renderTable(report));
+  console.log(lastLine(report));
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('bench failed:', error);
+    process.exit(1);
+  },
+);

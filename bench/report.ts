@@ -1,0 +1,308 @@
+/**
+ * The bench's outputs: the console table with its machine-readable last line, and docs/benchmarks.md.
+ * Targets are those of issue 5; each row says whether the figure meets its target.
+ */
+import type { BundleFigures } from './cold-start.js';
+import type { CostBreakdown, CostInputs, PRICES } from './cost.js';
+import type { GoodputResult, GoodputSettings, ThroughputResult } from './pipeline.js';
+import type { MachineInfo } from './stats.js';
+import { round } from './stats.js';
+import { changes } from './changes.js';
+
+/** Everything one bench run measured. */
+export interface BenchReport {
+  quick: boolean;
+  machine: MachineInfo;
+  seconds: number;
+  settings: GoodputSettings;
+  goodput: { design: GoodputResult; baseline: GoodputResult };
+  vsBaseline: number;
+  /** Baseline's 429 share over the design's (Infinity when the design had none). */
+  throttledFewerBy: number;
+  throughput: ThroughputResult;
+  coldStart: { bareMs: number; bundles: BundleFigures[] };
+  overhead: { dispatcherMicrosPerRecord: number; processorMicrosPerEvent: number; samples: { dispatcher: number[]; processor: number[] } };
+  cost: {
+    prices: typeof PRICES;
+    design: CostBreakdown & { inputs: CostInputs };
+    baseline: CostBreakdown & { inputs: CostInputs };
+    lever: { line: string; saving: number };
+  };
+}
+
+/** Size and import-time targets per function. */
+export const COLD_START_TARGETS: Record<string, { kb: number; ratio: number }> = {
+  DispatcherFunction: { kb: 350, ratio: 1.5 },
+  ProcessorFunction: { kb: 250, ratio: 1.3 },
+};
+
+const kb = (bytes: number): number => round(bytes / 1024, 1);
+const pct = (share: number): string => `${round(share * 100, 1)} %`;
+const ok = (pass: boolean): string => (pass ? 'met' : 'NOT met');
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  status: string;
+}
+
+function rows(report: BenchReport): Row[] {
+  const { design, baseline } = report.goodput;
+  const t = report.throughput;
+  const result: Row[] = [
+    { figure: 'goodput / limit (design)', value: round(design.goodputRatio, 3).toString(), target: '≥ 0.95', status: ok(design.goodputRatio >= 0.95) },
+    { figure: '429 share (design)', value: pct(design.throttledShare), target: '≤ 1 %', status: ok(design.throttledShare <= 0.01) },
+    { figure: 'goodput vs baseline', value: `${round(report.vsBaseline, 2)}×`, target: '≥ 1.5×', status: ok(report.vsBaseline >= 1.5) },
+    {
+      figure: '429s: baseline / design',
+      value: design.throttledShare === 0 ? `${pct(baseline.throttledShare)} vs 0` : `${round(report.throttledFewerBy, 1)}×`,
+      target: '≥ 10× fewer',
+      status: ok(design.throttledShare === 0 ? baseline.throttledShare > 0 : report.throttledFewerBy >= 10),
+    },
+    { figure: 'Genesys requests per event with participantId', value: round(t.requestsPerEventWithParticipant, 3).toString(), target: '= 1', status: ok(Math.abs(t.requestsPerEventWithParticipant - 1) < 1e-9) },
+    { figure: 'Genesys requests per event without participantId', value: round(t.requestsPerEventWithoutParticipant, 3).toString(), target: '(GET + PATCH)', status: '' },
+    { figure: 'token requests per processor environment', value: round(t.tokenRequestsPerEnvironment, 2).toString(), target: '≤ 1', status: ok(t.tokenRequestsPerEnvironment <= 1) },
+  ];
+  for (const bundle of report.coldStart.bundles.filter((b) => b.variant === 'template')) {
+    const target = COLD_START_TARGETS[bundle.function];
+    if (target === undefined) continue;
+    result.push({ figure: `${bundle.function} bundle`, value: `${kb(bundle.bytes)} KB`, target: `≤ ${target.kb} KB`, status: ok(kb(bundle.bytes) <= target.kb) });
+    result.push({ figure: `${bundle.function} import / bare node`, value: `${round(bundle.importRatio, 2)}×`, target: `≤ ${target.ratio}×`, status: ok(bundle.importRatio <= target.ratio) });
+  }
+  result.push(
+    { figure: 'dispatcher CPU per record', value: `${Math.round(report.overhead.dispatcherMicrosPerRecord)} µs`, target: '', status: '' },
+    { figure: 'processor CPU per event', value: `${Math.round(report.overhead.processorMicrosPerEvent)} µs`, target: '', status: '' },
+    { figure: 'local throughput, no Genesys limit', value: `${round(t.eventsPerSecond, 1)} events/s`, target: '', status: '' },
+    {
+      figure: 'cost per million events (design vs baseline)',
+      value: `$${round(report.cost.design.total, 2)} vs $${round(report.cost.baseline.total, 2)}`,
+      target: 'lower',
+      status: ok(report.cost.design.total < report.cost.baseline.total),
+    },
+  );
+  return result;
+}
+
+/** The machine-readable last line. */
+export function lastLine(report: BenchReport): string {
+  const { design } = report.goodput;
+  return `bench: goodput_ratio=${round(design.goodputRatio, 3)} throttled_share=${round(design.throttledShare, 4)} vs_baseline=${round(report.vsBaseline, 2)} requests_per_event=${round(report.throughput.requestsPerEventWithParticipant, 3)}`;
+}
+
+/** The console table. */
+export function renderTable(report: BenchReport): string {
+  const all = rows(report);
+  const header: Row = { figure: 'figure', value: 'value', target: 'target', status: 'status' };
+  const widths = (['figure', 'value', 'target', 'status'] as const).map((key) => Math.max(...[header, ...all].map((row) => row[key].length)));
+  const line = (row: Row): string => [row.figure.padEnd(widths[0]!), row.value.padStart(widths[1]!), row.target.padEnd(widths[2]!), row.status].join('  ');
+  return [line(header), ...all.map(line)].join('\n');
+}
+
+function table(headers: string[], body: (string | number)[][]): string {
+  return [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+function goodputTable(report: BenchReport): string {
+  const { design, baseline } = report.goodput;
+  const line = (label: string, f: (run: GoodputResult) => string | number): (string | number)[] => [label, f(design), f(baseline)];
+  return table(
+    ['', 'design', 'baseline'],
+    [
+      line('events offered', (r) => r.events),
+      line('applied / parked / lost', (r) => `${r.applied} / ${r.parked} / ${r.lost}`),
+      line('goodput (applied writes per s, whole windows)', (r) => round(r.goodputPerSecond, 2)),
+      line('goodput / limit', (r) => round(r.goodputRatio, 3)),
+      line('Genesys API requests', (r) => r.genesysRequests),
+      line('answered 429', (r) => `${r.throttled} (${pct(r.throttledShare)})`),
+      line('Genesys requests per applied event', (r) => round(r.requestsPerAppliedEvent, 3)),
+      line('token requests', (r) => r.tokenRequests),
+      line('time to drain (s, scaled)', (r) => round(r.drainSeconds, 1)),
+      line('processor invocations', (r) => r.processorInvocations),
+      line('workflow retries', (r) => r.workflowRetries),
+      line('SQS redeliveries', (r) => r.redeliveries),
+      line('Express executions', (r) => r.executions),
+      line('parked by reason', (r) => JSON.stringify(r.summary?.parkedByReason ?? {})),
+    ],
+  );
+}
+
+function coldStartSection(report: BenchReport): string {
+  const bundles = report.coldStart.bundles;
+  const sizeRows = bundles.map((b) => [b.variant, b.function, kb(b.bytes), round(b.importMs, 1), `${round(b.importRatio, 2)}×`]);
+  const template = bundles.filter((b) => b.variant === 'template');
+  const packages = [...new Set(template.flatMap((b) => Object.keys(b.byPackage)))]
+    .map((name) => [name, ...template.map((b) => kb(b.byPackage[name] ?? 0))] as (string | number)[])
+    .sort((a, b) => Number(b[1]) + Number(b[2] ?? 0) - (Number(a[1]) + Number(a[2] ?? 0)))
+    .filter((row) => row.slice(1).some((value) => Number(value) >= 0.5));
+  return [
+    `Fresh \`node\` processes, interleaved, median of ${report.quick ? 5 : 15} rounds; bare \`node\` start ${round(report.coldStart.bareMs, 1)} ms on this run.`,
+    'The ratio is the median of each round\'s import time over that round\'s bare start.',
+    '',
+    table(['variant', 'function', 'KB', 'import ms', 'vs bare node'], sizeRows),
+    '',
+    'What each package adds to the bundle as built (KB of minified output, esbuild metafile):',
+    '',
+    table(['package', ...template.map((b) => b.function)], packages),
+  ].join('\n');
+}
+
+function costSection(report: BenchReport): string {
+  const { design, baseline } = report.cost;
+  const lines = Object.keys(design.lines).map((line) => [line, round(design.lines[line] ?? 0, 3), round(baseline.lines[line] ?? 0, 3)]);
+  const inputs = Object.keys(design.inputs).map((key) => [
+    key,
+    round((design.inputs as unknown as Record<string, number>)[key] ?? 0, 4),
+    round((baseline.inputs as unknown as Record<string, number>)[key] ?? 0, 4),
+  ]);
+  return [
+    `Prices: ${report.cost.prices.region}, read ${report.cost.prices.date} (bench/cost.ts, \`PRICES\`). Free tiers left out.`,
+    '',
+    table(['$ per million events', 'design', 'baseline'], [...lines, ['**total**', `**${round(design.total, 2)}**`, `**${round(baseline.total, 2)}**`]]),
+    '',
+    `The line that moves most between them: **${report.cost.lever.line}** (${report.cost.lever.saving >= 0 ? 'saves' : 'costs'} $${round(Math.abs(report.cost.lever.saving), 3)} per million events).`,
+    '',
+    'Model inputs per event (measured in the goodput runs; waits scaled back to real time):',
+    '',
+    table(['input', 'design', 'baseline'], inputs),
+  ].join('\n');
+}
+
+/** docs/benchmarks.md. */
+export function renderMarkdown(report: BenchReport): string {
+  const s = report.settings;
+  const windowSeconds = 60 / s.timeScale;
+  const t = report.throughput;
+  const cpu = t.cpuMsPerEvent;
+  const cpuTotal = cpu.moto + cpu.mainThread + cpu.workers;
+  return `${[
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench${report.quick ? ' -- --quick' : ''}\` on ${report.machine.date} (${Math.round(report.seconds)} s).`,
+    `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, ${report.machine.platform}, Node ${report.machine.node};`,
+    `load average ${report.machine.loadAverage} at the start (other work on the machine slows absolute timings; ratios are measured side by side).`,
+    'Every figure here comes from that run; the same figures are in docs/benchmarks.json.',
+    '',
+    '## Summary',
+    '',
+    '```',
+    renderTable(report),
+    lastLine(report),
+    '```',
+    '',
+    '## 1. Goodput under the Genesys limit',
+    '',
+    '**The limit.** Genesys allows 300 requests per minute per OAuth token, and every processor execution environment has its',
+    'own token. The bench makes one token the bottleneck: the processor runs in at most one execution environment (the local',
+    `stack's \`maxConcurrency\`), and the simulator allows **${s.limit} requests per token per minute**. The minute is scaled:`,
+    `the local stack runs with timeScale ${s.timeScale}, so the simulator's rolling window lasts ${windowSeconds} s, and every duration of`,
+    `the template and the ASL (timeouts, retry intervals, the batching window) is divided by ${s.timeScale}. The limit is then`,
+    `${round(s.limit / windowSeconds, 2)} requests per second. The processor's own limiter counts per real minute when deployed`,
+    `(\`GENESYS_REQUESTS_PER_MINUTE\` over 60 s); here it counts the same ${s.limit} over the same ${windowSeconds} s window`,
+    '(`GENESYS_RATE_LIMIT_WINDOW_MS`, which only the local stack sets), so both sides count one window. The durations the',
+    'functions read from their environment (request timeout, redelivery delays, the in-place Retry-After cap) are divided the',
+    "same way. `Retry-After` stays in real seconds: it is how long a client must actually wait for the simulator's window.",
+    '',
+    `**The load.** ${round(s.offeredFactor * s.limit * s.minutes)} events of the kinds the pipeline writes, each with its participantId`,
+    `(one PATCH each), sent through EventBridge at ${s.offeredFactor}× the limit for ${s.minutes} scaled minutes, then drained. Goodput is`,
+    'the applied writes counted over the whole windows from the first write on, divided by the limit; "time to drain" runs',
+    'from the first event sent until the queue is empty and nothing runs.',
+    '',
+    '**The baseline** is the original design of this pipeline, run on the same load in the same bench: no per-token limiter',
+    '(`GENESYS_REQUESTS_PER_MINUTE` 1000000), no `Retry-After` (never waited out in place), fixed retries without jitter (the',
+    'ASL with `JitterStrategy` and `MaxDelaySeconds` removed and `BackoffRate` 1, loaded through the stack\'s',
+    `\`transformDefinition\`; the deployed ASL is untouched) and no maximum concurrency on the event source (MaximumConcurrency`,
+    `${s.baselineConcurrency}: Lambda scales an SQS event source without one up to 1,250 concurrent batches; ${s.baselineConcurrency} is what this 2-core machine holds).`,
+    '',
+    goodputTable(report),
+    '',
+    '## 2. Requests per event',
+    '',
+    `On a warm stack without a Genesys limit: 60 customer events that carry participantId took **${round(t.requestsPerEventWithParticipant, 3)}**`,
+    `Genesys requests each; 60 that do not (the processor reads the conversation for its customer participant first) took`,
+    `**${round(t.requestsPerEventWithoutParticipant, 3)}**. Token requests over the whole throughput stage: ${t.tokenRequests} for`,
+    `${t.processorEnvironments} processor execution environments (**${round(t.tokenRequestsPerEnvironment, 2)}** per environment; a token lives 24 h).`,
+    '',
+    '## 3. Cold start',
+    '',
+    coldStartSection(report),
+    '',
+    '## 4. Handler overhead',
+    '',
+    'CPU time (user + system) of one bundle in its own Node process, warm, every call answered at once by a loopback server',
+    `(DynamoDB, Step Functions, Secrets Manager, the Genesys token and PATCH); median of ${report.overhead.samples.dispatcher.length} processes.`,
+    '',
+    table(
+      ['function', 'µs CPU', 'samples'],
+      [
+        ['dispatcher, per record (batches of 10)', Math.round(report.overhead.dispatcherMicrosPerRecord), report.overhead.samples.dispatcher.map((v) => Math.round(v)).join(', ')],
+        ['processor, per event', Math.round(report.overhead.processorMicrosPerEvent), report.overhead.samples.processor.map((v) => Math.round(v)).join(', ')],
+      ],
+    ),
+    '',
+    '## 5. Local throughput and where the time goes',
+    '',
+    `${t.events} generated events (5 % without participantId, the usual mix of kinds), sent as fast as PutEvents takes them,`,
+    `no Genesys limit, real time: **${round(t.eventsPerSecond, 1)} events/s** end to end (${round(t.durationSeconds, 1)} s, publishing included).`,
+    'CPU per event, by part:',
+    '',
+    table(
+      ['part', 'CPU ms per event', 'share'],
+      [
+        ['moto (SQS, EventBridge, DynamoDB, Secrets Manager), a Python process', round(cpu.moto, 2), pct(cpu.moto / cpuTotal)],
+        ['main thread: Step Functions engine, SQS poller, Genesys simulator, load publisher, their SDK clients', round(cpu.mainThread, 2), pct(cpu.mainThread / cpuTotal)],
+        ['worker threads: the two handlers (and V8 helper threads)', round(cpu.workers, 2), pct(cpu.workers / cpuTotal)],
+      ],
+    ),
+    '',
+    `Mean invocation wall time: dispatcher ${round(t.meanInvocationMs.dispatcherPerRecord, 1)} ms per record (it waits for the sync execution), processor ${round(t.meanInvocationMs.processor, 1)} ms.`,
+    '',
+    '## 6. Cost',
+    '',
+    costSection(report),
+    '',
+    '## Changes made from these figures',
+    '',
+    table(
+      ['change', 'figure', 'before', 'after', 'after / before'],
+      changes(report.coldStart.bundles).map((change) => [change.change, change.figure, change.before, change.after, change.ratio]),
+    ),
+    '',
+    '## Targets not met, and what limits them',
+    '',
+    ...notMet(report),
+  ].join('\n')}\n`;
+}
+
+/** Explanations the bench can state from its own figures. */
+function notMet(report: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const bundle of report.coldStart.bundles.filter((b) => b.variant === 'template')) {
+    const target = COLD_START_TARGETS[bundle.function];
+    if (target === undefined) continue;
+    if (kb(bundle.bytes) > target.kb || bundle.importRatio > target.ratio) {
+      const sdk = Object.entries(bundle.byPackage)
+        .filter(([name]) => name.startsWith('@aws-sdk/') || name.startsWith('@smithy/'))
+        .reduce((sum, [, bytes]) => sum + bytes, 0);
+      lines.push(
+        `- **${bundle.function}**: ${kb(bundle.bytes)} KB, ${round(bundle.importRatio, 2)}× (targets ${target.kb} KB, ${target.ratio}×). ` +
+          `The AWS SDK v3 (@aws-sdk/* and @smithy/*) is ${kb(sdk)} KB of it. See "Cold start: what limits it" below.`,
+      );
+    }
+  }
+  if (lines.length === 0) lines.push('- All targets measured here are met.');
+  return [...lines, '', ...LIMITS];
+}
+
+/** Standing notes on the limits, written from the measurements of the variants above. */
+const LIMITS = [
+  '### Cold start: what limits it',
+  '',
+  'The dispatcher needs three AWS clients (DynamoDB for Powertools idempotency, Step Functions, SQS) and the processor one',
+  '(Secrets Manager for Powertools Parameters). Every SDK v3 client brings @smithy/core (the schema serde and the protocols),',
+  'the credential-provider chain with its nested STS/SSO clients, and the signer. `MainFields: module,main` lets esbuild take',
+  'the ES module builds and drop what is not used (see the `main-fields-default` variant). Marking `@aws-sdk/*` External',
+  'shrinks the bundle to our code and Powertools, but a Lambda then loads the runtime\'s SDK from its node_modules at init: the',
+  '`sdk-external` variant loads it from this project\'s node_modules the same way, and its import ratio shows that the SDK\'s',
+  'cost only moves, it does not go away. It would also tie the functions to whichever SDK version the runtime ships.',
+];
