@@ -26,8 +26,9 @@ export const LOCAL_EVENT_SOURCE_NAME = 'aws.partner/genesys.com/cloud/local-org/
 /** Options of `startLocalStack`. */
 export interface LocalStackOptions {
   /**
-   * Divides every duration the template and ASL set (function timeouts, state machine and task
-   * timeouts, retry intervals, the batching window), so a run takes 1/timeScale of the time. Default 1.
+   * Divides the waits the template and ASL set (retry intervals, the batching window) by this factor,
+   * and shrinks their timeouts (function, state machine, task) as far as local/time-scale.ts allows:
+   * never below the real work they bound. Default 1.
    */
   timeScale?: number;
   /** Template parameter values over the defaults (MaximumConcurrency, BatchSize, MaxReceiveCount, ...). */

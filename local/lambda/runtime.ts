@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Writable } from 'node:stream';
+import { scaledTimeoutSeconds } from '../time-scale.js';
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 
@@ -52,8 +53,10 @@ export interface FunctionPoolOptions {
   environment: Record<string, string>;
   /** Most environments at once; further invocations wait for one to free up. */
   maxConcurrency?: number;
-  /** Divides the Timeout (and so getRemainingTimeInMillis) for fast tests. */
+  /** Shrinks the Timeout (and so getRemainingTimeInMillis) for fast tests, down to the floor of local/time-scale.ts. */
   timeScale?: number;
+  /** Floor of the scaled Timeout (default MIN_SCALED_TIMEOUT_SECONDS). */
+  minScaledTimeoutSeconds?: number;
   /** Where the workers' stdout and stderr go (a per-run log file); by default this process's. */
   log?: Writable;
 }
@@ -132,8 +135,8 @@ class ExecutionEnvironment {
 
   /** Runs one invocation; the environment must be idle. */
   invoke(event: unknown, awsRequestId: string): Promise<InvokeOutcome> {
-    const { functionName, timeoutSeconds, timeScale = 1, memorySize = 128 } = this.options;
-    const timeoutMs = (timeoutSeconds * 1_000) / timeScale;
+    const { functionName, timeoutSeconds, timeScale = 1, memorySize = 128, minScaledTimeoutSeconds } = this.options;
+    const timeoutMs = scaledTimeoutSeconds(timeoutSeconds, timeScale, minScaledTimeoutSeconds) * 1_000;
     this.invocationId += 1;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {

@@ -15,6 +15,7 @@ import {
   type Template,
 } from '../../scripts/template.js';
 import { localStateMachineArn } from '../aws/provision.js';
+import { scaledTimeoutSeconds } from '../time-scale.js';
 
 /** One state machine the endpoint serves. */
 export interface LocalStateMachine {
@@ -50,10 +51,10 @@ type MutableState = Record<string, unknown> & { Type: string };
 /** A Task without a timeout runs until the execution's own timeout in AWS; the library would stop it at 60 s. */
 const NO_TASK_TIMEOUT_SECONDS = 99_999_999;
 
-function scaleStates(states: States, timeScale: number, executionTimeout: number | undefined): void {
+function scaleStates(states: States, timeScale: number, executionTimeout: number | undefined, floor: number | undefined): void {
   for (const state of Object.values(states) as MutableState[]) {
     if (state.Type === 'Task') {
-      if (typeof state.TimeoutSeconds === 'number') state.TimeoutSeconds /= timeScale;
+      if (typeof state.TimeoutSeconds === 'number') state.TimeoutSeconds = scaledTimeoutSeconds(state.TimeoutSeconds, timeScale, floor);
       else if (state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = executionTimeout ?? NO_TASK_TIMEOUT_SECONDS;
     }
     if (state.Type === 'Wait' && typeof state.Seconds === 'number') state.Seconds /= timeScale;
@@ -62,23 +63,23 @@ function scaleStates(states: States, timeScale: number, executionTimeout: number
       retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) / timeScale;
       if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds /= timeScale;
     }
-    for (const branch of (state.Branches ?? []) as { States: States }[]) scaleStates(branch.States, timeScale, executionTimeout);
+    for (const branch of (state.Branches ?? []) as { States: States }[]) scaleStates(branch.States, timeScale, executionTimeout, floor);
     for (const key of ['Iterator', 'ItemProcessor']) {
       const processor = state[key] as { States: States } | undefined;
-      if (processor !== undefined) scaleStates(processor.States, timeScale, executionTimeout);
+      if (processor !== undefined) scaleStates(processor.States, timeScale, executionTimeout, floor);
     }
   }
 }
 
 /**
- * A copy of `definition` whose durations (execution and task timeouts, waits, retry intervals and caps)
- * are divided by `timeScale`. Not valid ASL any more (fractions), so run it unvalidated after
+ * A copy of `definition` whose waits and retry intervals and caps are divided by `timeScale`, and whose
+ * execution and task timeouts shrink as far as `scaledTimeoutSeconds` allows. Not valid ASL any more (fractions), so run it unvalidated after
  * validating the original.
  */
-export function scaleDefinition(definition: StateMachineDefinition, timeScale: number): StateMachineDefinition {
+export function scaleDefinition(definition: StateMachineDefinition, timeScale: number, minTimeoutSeconds?: number): StateMachineDefinition {
   const copy = structuredClone(definition);
-  if (copy.TimeoutSeconds !== undefined) copy.TimeoutSeconds /= timeScale;
-  scaleStates(copy.States, timeScale, copy.TimeoutSeconds);
+  if (copy.TimeoutSeconds !== undefined) copy.TimeoutSeconds = scaledTimeoutSeconds(copy.TimeoutSeconds, timeScale, minTimeoutSeconds);
+  scaleStates(copy.States, timeScale, copy.TimeoutSeconds, minTimeoutSeconds);
   return copy;
 }
 

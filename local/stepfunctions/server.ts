@@ -36,6 +36,8 @@ export interface StepFunctionsServerOptions {
   invoke(functionNameOrArn: string, payload: unknown): Promise<InvokeOutcome>;
   /** Divides every duration of the definitions (timeouts, waits, retry intervals) for fast runs. */
   timeScale?: number;
+  /** Floor of the scaled execution and task timeouts (default MIN_SCALED_TIMEOUT_SECONDS of local/time-scale.ts). */
+  minScaledTimeoutSeconds?: number;
   port?: number;
 }
 
@@ -87,7 +89,7 @@ function prepare(spec: LocalStateMachine, options: StepFunctionsServerOptions): 
   // Validate the definition as written; the scaled copy carries fractional seconds ASL does not allow.
   new StateMachine(spec.definition, { validationOptions: { checkArn: true, checkPaths: true } });
   const timeScale = options.timeScale ?? 1;
-  const runnable = new StateMachine(scaleDefinition(spec.definition, timeScale), { validationOptions: { noValidate: true } });
+  const runnable = new StateMachine(scaleDefinition(spec.definition, timeScale, options.minScaledTimeoutSeconds), { validationOptions: { noValidate: true } });
   const handlers: Machine['handlers'] = {};
   for (const { name, resource } of taskStates(spec.definition.States)) {
     if (LAMBDA_INVOKE.test(resource)) {

@@ -57,7 +57,7 @@ describe('local Lambda runtime', () => {
   });
 
   it('kills an environment that exceeds the Timeout and reports Sandbox.Timedout', async () => {
-    const functionPool = pool({ timeoutSeconds: 2, timeScale: 4 });
+    const functionPool = pool({ timeoutSeconds: 2, timeScale: 4, minScaledTimeoutSeconds: 0 });
     const before = await resultOf(functionPool, { action: 'echo' });
 
     const started = Date.now();
@@ -71,7 +71,7 @@ describe('local Lambda runtime', () => {
   });
 
   it('answers getRemainingTimeInMillis from the scaled Timeout', async () => {
-    const result = await resultOf(pool({ timeoutSeconds: 10, timeScale: 5 }), { action: 'echo' });
+    const result = await resultOf(pool({ timeoutSeconds: 10, timeScale: 5, minScaledTimeoutSeconds: 0 }), { action: 'echo' });
 
     expect(result.remainingMs).toBeGreaterThan(1_500);
     expect(result.remainingMs).toBeLessThanOrEqual(2_000);

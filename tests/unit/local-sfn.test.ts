@@ -50,6 +50,7 @@ describe('local Step Functions endpoint', () => {
       stateMachines: [processEvent as LocalStateMachine, slowMachine],
       // 5 s of TimeoutSeconds become 50 ms; retry intervals shrink alike.
       timeScale: 100,
+      minScaledTimeoutSeconds: 0,
       invoke: (functionName, payload) => {
         calls.push({ functionName, payload });
         return answer(functionName, payload);
