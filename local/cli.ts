@@ -7,8 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateConversationEvents, loadEventsFile, type LoadConversation } from './load/generate.js';
 import { MotoUnavailableError } from './moto.js';
-import { runLoad, summaryLine, type RunEvent, type RunProgress, type RunSummary } from './run.js';
+import { DEFAULT_REPORT_FILE, writeRunReport } from './report/index.js';
+import { emptyRunSeries, runLoad, summaryLine, type RunEvent, type RunProgress, type RunSummary } from './run.js';
 import { startLocalStack, type LocalStack } from './stack.js';
+import { removeStackFile, writeStackFile } from './stack-file.js';
 import { isUuid, parseConversationEvent } from '../functions/shared/events.js';
 
 const HELP = `Usage: npm start -- [options]
@@ -26,7 +28,9 @@ simulator), sends a burst of events, and prints where every event went.
   --time-scale X            run timeouts and retry intervals X times faster (default 1: real speed)
   --drain-timeout S         give up waiting for the queue after S seconds (default 600)
   --json FILE               also write the summary as JSON
-  --keep-running            leave the stack up afterwards and print its endpoints (Ctrl-C stops it)
+  --report FILE             where the HTML run report goes (default ${DEFAULT_REPORT_FILE}); written on every run
+  --keep-running            leave the stack up afterwards and print its endpoints (Ctrl-C stops it);
+                            writes .local/stack.json for \`npm run dlq\`
   -h, --help                this text
 `;
 
@@ -136,6 +140,7 @@ async function main(): Promise<number> {
       'time-scale': { type: 'string' },
       'drain-timeout': { type: 'string' },
       json: { type: 'string' },
+      report: { type: 'string' },
       'keep-running': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -184,19 +189,36 @@ async function main(): Promise<number> {
         `Genesys limit ${genesysRateLimit}/min per token, fault rate ${faultRate}.`,
     );
     const progress = progressReporter();
+    const series = emptyRunSeries();
     const summary = await runLoad(stack, {
       events,
       conversations,
       ratePerSecond: rate,
       drainTimeoutMs: drainTimeoutSeconds * 1000,
       onProgress: progress.update,
+      series,
     });
     progress.done();
     printSummary(summary, { stack, timeScale, seed });
     if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ ...summary, timeScale, seed }, null, 2)}\n`);
+    const report = writeRunReport(values.report ?? DEFAULT_REPORT_FILE, {
+      summary,
+      series,
+      settings: {
+        seed,
+        'time scale': timeScale,
+        BatchSize: stack.parameters.BatchSize ?? '',
+        MaximumConcurrency: stack.parameters.MaximumConcurrency ?? '',
+        'Genesys limit/min': genesysRateLimit,
+        'fault rate': faultRate,
+      },
+    });
+    console.log(`  run report                ${report}`);
     console.log(summaryLine(summary));
 
     if (values['keep-running'] === true) {
+      const stackFile = writeStackFile(stack);
+      process.once('exit', () => removeStackFile(stackFile));
       console.log(
         [
           '',
@@ -207,6 +229,7 @@ async function main(): Promise<number> {
           `  DLQ               ${stack.queues.deadLetterQueueUrl}`,
           `  Step Functions    ${stack.endpoints.stepFunctions}`,
           `  Genesys simulator ${stack.endpoints.genesys}  (GET /__sim/state, /__sim/ledger)`,
+          `  stack file        ${stackFile}  (npm run dlq -- list finds the queues there)`,
           '',
           'Send an event:',
           `  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${stack.endpoints.moto} --region us-east-1 events put-events \\`,

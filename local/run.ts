@@ -27,6 +27,46 @@ export interface RunOptions {
   /** Give up waiting for the queue to drain after this long (the summary then counts what is left as lost). */
   drainTimeoutMs?: number;
   onProgress?: (progress: RunProgress) => void;
+  /** Filled with the run's raw series for the HTML report (local/report) when given; see {@link emptyRunSeries}. */
+  series?: RunSeries;
+}
+
+/** The raw series of a run, for the HTML report. Times are epoch ms. */
+export interface RunSeries {
+  startedAt: number;
+  endedAt: number;
+  /** Every {@link RunSeries.sampleEveryMs}: the EventsQueue by state, the DLQ, and workflows in flight. */
+  samples: { time: number; visible: number; inFlight: number; delayed: number; parked: number; workflows: number }[];
+  sampleEveryMs: number;
+  /** Sent → first write of its attributes, per applied event (ms); the summary's percentiles come from these. */
+  latenciesMs: number[];
+  /** Every request the Genesys simulator answered during the run; `token` for the OAuth endpoint. */
+  genesysRequests: { time: number; status: number; token: boolean }[];
+  /** Every write the simulator applied during the run. */
+  writes: number[];
+}
+
+/** An empty series to pass as {@link RunOptions.series}. */
+export function emptyRunSeries(sampleEveryMs = 500): RunSeries {
+  return { startedAt: 0, endedAt: 0, samples: [], sampleEveryMs, latenciesMs: [], genesysRequests: [], writes: [] };
+}
+
+/** Samples the queues and the workflows in flight into `series` until the returned function is called. */
+function sampleInto(stack: LocalStack, series: RunSeries): () => Promise<void> {
+  let pending: Promise<void> = Promise.resolve();
+  const sample = (): Promise<void> =>
+    Promise.all([stack.queueDepth(), stack.queueDepth(stack.queues.deadLetterQueueUrl)]).then(
+      ([depth, dlq]) => void series.samples.push({ time: Date.now(), ...depth, parked: dlq.visible + dlq.inFlight, workflows: stack.stats().stepFunctions.inFlight }),
+      () => undefined,
+    );
+  const timer = setInterval(() => {
+    pending = sample();
+  }, series.sampleEveryMs);
+  return async () => {
+    clearInterval(timer);
+    await pending;
+    await sample();
+  };
 }
 
 /** Where a run stands, for a progress bar. */
@@ -192,6 +232,8 @@ export async function runLoad(stack: LocalStack, options: RunOptions): Promise<R
 
   const publishedAt: number[] = [];
   const started = Date.now();
+  const { series } = options;
+  const stopSampling = series === undefined ? undefined : sampleInto(stack, Object.assign(series, { startedAt: started }));
   const entries = options.events.map((event) => event.entry);
   const published = await publishEvents(entries, {
     eventBridge: stack.clients.eventBridge,
@@ -231,6 +273,7 @@ export async function runLoad(stack: LocalStack, options: RunOptions): Promise<R
     drained = false;
   } finally {
     clearInterval(progressTimer);
+    await stopSampling?.();
   }
   const durationMs = Date.now() - started;
 
@@ -331,6 +374,12 @@ export async function runLoad(stack: LocalStack, options: RunOptions): Promise<R
   }
   const genesysRequests = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
   const throttled = requests.filter((request) => request.status === 429).length;
+  if (series !== undefined) {
+    series.endedAt = started + durationMs;
+    series.latenciesMs.push(...latencies);
+    series.genesysRequests.push(...requests.map((request) => ({ time: request.time, status: request.status, token: request.path === '/oauth/token' })));
+    series.writes.push(...writes.map((write) => write.time));
+  }
 
   const stats = stack.stats();
   const processorInvocations = (stats.lambda.ProcessorFunction?.invocations ?? 0) - (statsBefore.lambda.ProcessorFunction?.invocations ?? 0);
