@@ -65,18 +65,18 @@ async function main(): Promise<void> {
   log(`bench${quick ? ' --quick' : ''}: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage}, node ${machine.node}`);
 
   const settings: GoodputSettings = quick
-    ? { timeScale: 5, limit: 24, minutes: 1.5, offeredFactor: 3, baselineConcurrency: 10, seed: 7 }
+    ? { timeScale: 5, limit: 24, minutes: 0.75, offeredFactor: 3, baselineConcurrency: 10, seed: 7 }
     : { timeScale: 5, limit: 24, minutes: 5, offeredFactor: 3, baselineConcurrency: 10, seed: 7 };
 
   log('cold start');
-  const cold = await coldStart(quick ? 5 : 15, log);
+  const cold = await coldStart(quick ? 3 : 15, log);
   const bundleOf = (fn: string): string => resolve(PROJECT_ROOT, '.local/bench/template', fn, 'handler.mjs');
   log('handler overhead');
-  const overhead = await handlerOverhead({ dispatcher: bundleOf('DispatcherFunction'), processor: bundleOf('ProcessorFunction') }, quick ? { runs: 3, iterations: 100 } : { runs: 7, iterations: 500 }, log);
+  const overhead = await handlerOverhead({ dispatcher: bundleOf('DispatcherFunction'), processor: bundleOf('ProcessorFunction') }, quick ? { runs: 3, iterations: 60 } : { runs: 7, iterations: 500 }, log);
   log('goodput under the Genesys limit');
   const runs = await goodput(settings, log);
   log('local throughput');
-  const local = await throughput({ events: quick ? 150 : 600, timeScale: 1, seed: 3 }, log);
+  const local = await throughput({ events: quick ? 40 : 600, perKind: quick ? 10 : 60, timeScale: 1, seed: 3 }, log);
 
   const template = loadTemplate();
   const memoryOf = (id: string): number => Number(functionProperty(template, id, 'MemorySize') ?? 256);

@@ -46,6 +46,7 @@ export interface GoodputResult {
   events: number;
   applied: number;
   parked: number;
+  parkedByReason: Record<string, number>;
   lost: number;
   /** Applied events per second over the whole windows of the sustained stretch. */
   goodputPerSecond: number;
@@ -190,6 +191,7 @@ async function goodputRun(name: GoodputResult['name'], options: LocalStackOption
       events: summary.in,
       applied: summary.applied,
       parked: summary.parked,
+      parkedByReason: summary.parkedByReason,
       lost: summary.lost,
       goodputPerSecond: rate.perSecond,
       goodputRatio: ratio(rate.perSecond, limitPerSecond),
@@ -283,7 +285,7 @@ function timeInvocations(stack: LocalStack): { totals: Record<string, { ms: numb
 }
 
 /** Local throughput with no Genesys limit, then the two requests-per-event runs on the same stack. */
-export async function throughput(settings: { events: number; timeScale: number; seed: number }, log: (line: string) => void): Promise<ThroughputResult> {
+export async function throughput(settings: { events: number; perKind: number; timeScale: number; seed: number }, log: (line: string) => void): Promise<ThroughputResult> {
   const stack = await startLocalStack({
     timeScale: settings.timeScale,
     genesys: { requestsPerMinute: 1_000_000, faultRate: 0, seed: settings.seed },
@@ -303,9 +305,9 @@ export async function throughput(settings: { events: number; timeScale: number; 
 
     // Requests per event: customer.* events with and without participantId, on the same warm stack.
     const customer = (kind: string): boolean => kind.startsWith('customer.');
-    const withParticipant = writeEvents(60, settings.seed + 1, 0, customer);
+    const withParticipant = writeEvents(settings.perKind, settings.seed + 1, 0, customer);
     const withSummary = await runLoad(stack, { events: withParticipant.events, conversations: withParticipant.conversations, ratePerSecond: 0 });
-    const withoutParticipant = writeEvents(60, settings.seed + 2, 1, customer);
+    const withoutParticipant = writeEvents(settings.perKind, settings.seed + 2, 1, customer);
     const withoutSummary = await runLoad(stack, { events: withoutParticipant.events, conversations: withoutParticipant.conversations, ratePerSecond: 0 });
     const stats = stack.stats();
     const processorEnvironments = stats.lambda[PROCESSOR]?.coldStarts ?? 0;
