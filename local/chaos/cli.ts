@@ -73,7 +73,7 @@ async function main(): Promise<number> {
       }
       results.push(result);
       for (const violation of result.violations) process.stderr.write(`    FAIL ${violation}\n`);
-      process.stderr.write(`    ${result.violations.length === 0 ? 'pass' : 'FAIL'} in ${(result.drainMs / 1000).toFixed(1)} s\n`);
+      process.stderr.write(`${formatTable([result]).split('\n')[2]}\n`);
     }
   } finally {
     await moto.stop();

@@ -112,8 +112,8 @@ export const SCENARIOS: Scenario[] = [
     name: 'genesys-slower-than-timeout',
     proves: 'Genesys answering after the request timeout for a share of requests (some writes land after the client gave up) ends applied, once in effect',
     load: { ...LOAD, seed: 18 },
-    // The processor's request timeout is 3000 ms / timeScale; ~25 % of answers take longer, 10 % never come.
-    genesys: { latencyMs: { min: 0, max: 1000 }, timeoutRate: 0.1, timeoutMs: 4000 },
+    // The processor's request timeout is 3000 ms / timeScale (750 ms); ~15 % of answers take longer, 5 % never come.
+    genesys: { latencyMs: { min: 0, max: 880 }, timeoutRate: 0.05, timeoutMs: 4000 },
     bounds: { requestsPerApplied: CLEAN + 3, throttled: 0 },
   },
   {
@@ -141,10 +141,11 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'redelivered-while-running',
-    proves: 'SQS handing a message out again while its first delivery still runs (visibility 2 s, work ≥ 1.5 s) starts no second workflow: the idempotency record holds it',
+    proves: 'SQS handing a message out again while its first delivery still runs (visibility 1 s, every Genesys answer 600 ms late) starts no second workflow: the idempotency record holds it',
     load: { ...LOAD, seed: 21 },
-    genesys: { latencyMs: 1500 },
-    visibilitySeconds: 2,
+    // Below the scaled request timeout (750 ms), above the visibility once a batch of ten queues on the environments.
+    genesys: { latencyMs: 600 },
+    visibilitySeconds: 1,
     bounds: { requestsPerApplied: CLEAN + 0.5, throttled: 0 },
   },
   {
