@@ -166,5 +166,14 @@ export function clientFor(server: GenesysTestServer, options: TestClientOptions 
 /** A clock whose sleep returns at once and records what it was asked to wait; time is real. */
 export function recordingClock(): Clock & { slept: number[] } {
   const slept: number[] = [];
-  return { slept, now: () => Date.now(), sleep: async (ms) => void slept.push(ms) };
+  let sleptMs = 0;
+  // Time moves on by what was slept, without waiting for it.
+  return {
+    slept,
+    now: () => Date.now() + sleptMs,
+    sleep: async (ms) => {
+      slept.push(ms);
+      sleptMs += ms;
+    },
+  };
 }

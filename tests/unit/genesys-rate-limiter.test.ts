@@ -1,5 +1,8 @@
 import { ErrorName } from '../../functions/shared/errors.js';
-import { RateLimiter, WINDOW_MS, type Clock } from '../../functions/shared/genesys/rate-limiter.js';
+import { RateLimiter, WINDOW_MARGIN, WINDOW_MS, type Clock } from '../../functions/shared/genesys/rate-limiter.js';
+
+/** The window the limiter keeps: Genesys' minute plus its margin for network delay skew. */
+const KEPT_WINDOW_MS = WINDOW_MS * (1 + WINDOW_MARGIN);
 
 /** A clock that only moves when someone sleeps (or the test advances it). */
 function fakeClock(start = 1_000_000): Clock & { advance(ms: number): void; slept: number[] } {
@@ -27,17 +30,28 @@ function busiestWindow(times: number[]): number {
 }
 
 describe('RateLimiter', () => {
-  it('admits N requests at once, then waits for the oldest to leave the window', async () => {
+  it('paces requests one window / N apart instead of letting a burst go out at once', async () => {
     const clock = fakeClock();
     const limiter = new RateLimiter(5, clock);
     const start = clock.now();
 
-    for (let request = 0; request < 5; request += 1) await limiter.acquire('token-a');
-    expect(clock.slept).toEqual([]);
+    for (let request = 0; request < 6; request += 1) await limiter.acquire('token-a');
+
+    const spacing = KEPT_WINDOW_MS / 5;
+    expect(clock.slept).toEqual([spacing, spacing, spacing, spacing, spacing]);
+    // The sixth request goes out once the first has left the window, never earlier.
+    expect(clock.now()).toBe(start + KEPT_WINDOW_MS);
+  });
+
+  it('admits a request at once when the last one is a spacing or more ago', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter(300, clock);
+
+    await limiter.acquire('token-a');
+    clock.advance(KEPT_WINDOW_MS / 300);
     await limiter.acquire('token-a');
 
-    expect(clock.now()).toBe(start + WINDOW_MS);
-    expect(clock.slept).toEqual([WINDOW_MS]);
+    expect(clock.slept).toEqual([]);
   });
 
   it('never lets N+1 requests into any 60 s window, and waits instead of failing', async () => {
@@ -57,7 +71,9 @@ describe('RateLimiter', () => {
     }
 
     expect(admitted).toHaveLength(84);
-    expect(busiestWindow(admitted)).toBe(10);
+    expect(busiestWindow(admitted)).toBeLessThanOrEqual(10);
+    // Paced, not starved: the busiest window still carries nearly the limit.
+    expect(busiestWindow(admitted)).toBeGreaterThanOrEqual(9);
     expect(limiter.inWindow()).toBeLessThanOrEqual(10);
   });
 
@@ -75,11 +91,13 @@ describe('RateLimiter', () => {
     const clock = fakeClock();
     const limiter = new RateLimiter(3, clock);
 
-    for (let request = 0; request < 3; request += 1) await limiter.acquire('token-a');
-    for (let request = 0; request < 3; request += 1) await limiter.acquire('token-b');
+    await limiter.acquire('token-a');
+    await limiter.acquire('token-a');
+    await limiter.acquire('token-b');
 
-    expect(clock.slept).toEqual([]);
-    expect(limiter.inWindow()).toBe(3);
+    // Only token-a's second request waited its spacing; token-b's first went out at once.
+    expect(clock.slept).toEqual([KEPT_WINDOW_MS / 3]);
+    expect(limiter.inWindow()).toBe(1);
   });
 
   it('keeps counting a replaced token for requests still made with it', async () => {
@@ -91,7 +109,8 @@ describe('RateLimiter', () => {
     await limiter.acquire('token-b');
     await limiter.acquire('token-a');
 
-    expect(clock.slept).toEqual([WINDOW_MS]);
+    // token-a's second request waited one spacing; its third waited for its first to leave the window.
+    expect(clock.slept).toEqual([KEPT_WINDOW_MS / 2, KEPT_WINDOW_MS / 2]);
   });
 
   it('fails with Genesys.RateLimited when the wait would exceed maxWaitMs', async () => {
@@ -100,7 +119,7 @@ describe('RateLimiter', () => {
     await limiter.acquire('token-a');
     clock.advance(15_000);
 
-    await expect(limiter.acquire('token-a', { maxWaitMs: 5_000 })).rejects.toMatchObject({ name: ErrorName.RateLimited, retryAfterSeconds: 45 });
+    await expect(limiter.acquire('token-a', { maxWaitMs: 5_000 })).rejects.toMatchObject({ name: ErrorName.RateLimited, retryAfterSeconds: Math.ceil((KEPT_WINDOW_MS - 15_000) / 1000) });
     await expect(limiter.acquire('token-a', { maxWaitMs: 50_000 })).resolves.toBeUndefined();
   });
 

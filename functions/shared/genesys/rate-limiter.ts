@@ -1,8 +1,13 @@
 /**
- * At most N requests per token in any rolling 60 s: a sliding-window log of admission times.
- * Genesys counts per OAuth token (https://developer.genesys.cloud/platform/api/rate-limits) and the
- * token belongs to this execution environment, so in-memory state is exact without coordination.
- * Waiters are served in arrival order.
+ * At most N requests per token in any rolling 60 s: a sliding-window log of admission times, with
+ * admissions paced evenly (one per 60 s / N). Genesys counts per OAuth token
+ * (https://developer.genesys.cloud/platform/api/rate-limits) and the token belongs to this execution
+ * environment, so in-memory state is exact without coordination. Waiters are served in arrival order.
+ *
+ * Why pace: Genesys counts a request when it arrives, we when we send it. A burst of N admitted at
+ * once lands as a burst whose spread of network delays can straddle Genesys' window boundary (429s),
+ * and then leaves the next slot a whole window away, longer than an invocation can wait. Evenly spaced
+ * requests never wait longer than one spacing, and a small margin on the window absorbs the delay skew.
  */
 import { GenesysRateLimited } from '../errors.js';
 
@@ -41,11 +46,16 @@ export interface AcquireOptions {
 /** The rolling window Genesys counts requests in. */
 export const WINDOW_MS = 60_000;
 
+/** Share of the window added to it, so requests sent at our window's edge arrive inside Genesys' next one. */
+export const WINDOW_MARGIN = 0.01;
+
 /** Per-token sliding-window limiter. */
 export class RateLimiter {
   readonly #limit: number;
   readonly #clock: Clock;
   readonly #windowMs: number;
+  /** Least time between two admissions with one token. */
+  readonly #spacingMs: number;
   /** Per token, admission times within the last window, oldest first; a new token starts empty. */
   readonly #windows = new Map<string, number[]>();
   #current?: string;
@@ -59,7 +69,8 @@ export class RateLimiter {
     }
     this.#limit = requestsPerMinute;
     this.#clock = clock;
-    this.#windowMs = windowMs;
+    this.#windowMs = windowMs * (1 + WINDOW_MARGIN);
+    this.#spacingMs = this.#windowMs / requestsPerMinute;
   }
 
   /**
@@ -88,12 +99,14 @@ export class RateLimiter {
       for (const [key, log] of this.#windows) if (key !== token && prune(log, now, this.#windowMs).length === 0) this.#windows.delete(key);
       const admitted = prune(this.#windows.get(token) ?? [], now, this.#windowMs);
       this.#windows.set(token, admitted);
-      if (admitted.length < this.#limit) {
+      const last = admitted.at(-1);
+      const pacedAt = last === undefined ? now : last + this.#spacingMs;
+      if (admitted.length < this.#limit && pacedAt <= now) {
         admitted.push(now);
         return;
       }
-      // The oldest admission leaves the window (now - 60 s, now] at oldest + 60 s.
-      const freeAt = (admitted[0] as number) + this.#windowMs;
+      // The oldest admission leaves the window (now - 60 s, now] at oldest + 60 s; pacing may ask for later.
+      const freeAt = Math.max(admitted.length < this.#limit ? now : (admitted[0] as number) + this.#windowMs, pacedAt);
       if (freeAt > deadline) {
         throw new GenesysRateLimited(`local limit of ${this.#limit} requests per minute reached`, {
           retryAfterSeconds: Math.ceil((freeAt - now) / 1000),
