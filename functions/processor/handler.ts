@@ -20,6 +20,9 @@ const { client } = createGenesys(config, { secrets: createSecretsProvider(), log
 /** Validates the task payload and writes its attributes back to Genesys. */
 async function updateConversation(event: unknown, context: Context): Promise<ProcessorResult> {
   try {
+    // Before validation, so that a payload it refuses still logs the message it came from.
+    const messageId = (event as { messageId?: unknown } | null)?.messageId;
+    if (typeof messageId === 'string' && messageId.length <= 128) logger.appendKeys({ messageId });
     const input = parseWorkflowInput(event);
     logger.appendKeys({ conversationId: input.body.conversationId, messageId: input.messageId, eventId: input.eventId, kind: input.kind });
     if (input.correlationId !== undefined) logger.setCorrelationId(input.correlationId);

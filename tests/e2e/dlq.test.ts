@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,6 +66,17 @@ describe('npm run dlq against the local stack', () => {
   it('parks the events of the forbidden conversation, and only those', () => {
     expect(parkedCount).toBeGreaterThan(0);
     expect(summary).toMatchObject({ lost: 0, parked: parkedCount, drained: true, state: { matches: true } });
+  });
+
+  it('logs every line of both functions with the SQS message id, and the conversation and correlation ids once known', () => {
+    const lines = readFileSync(stack.logFile as string, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"level"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => typeof line.messageId !== 'string')).toEqual([]);
+    expect(lines.filter((line) => 'kind' in line && (typeof line.conversationId !== 'string' || typeof line.correlation_id !== 'string'))).toEqual([]);
   });
 
   it('lists them grouped by errorName, with the count and the oldest', async () => {

@@ -124,7 +124,11 @@ describe('processor handler', () => {
       name: ErrorName.InvalidEvent,
     });
     expect(server.requests).toHaveLength(before);
-    expect(logLines().find((line) => line.message === 'Update failed')).toMatchObject({ level: 'WARN', error: { name: ErrorName.InvalidEvent } });
+    expect(logLines().find((line) => line.message === 'Update failed')).toMatchObject({
+      level: 'WARN',
+      error: { name: ErrorName.InvalidEvent },
+      messageId: sample('processor-customer-start').messageId,
+    });
   });
 
   it.each([
