@@ -214,7 +214,7 @@ export async function redrive(queues: PipelineQueues, options: RedriveOptions = 
       return { ...base, ...(await moveTask(queues.sqs, from, to, options.pollMs ?? 2_000)) };
     } catch (error) {
       if (error instanceof DlqToolError) throw error;
-      moveTaskUnavailable = `${(error as Error).name}: ${(error as Error).message}`.slice(0, 200);
+      moveTaskUnavailable = `${(error as Error).name}: ${(error as Error).message.split('\n')[0] ?? ''}`.slice(0, 160);
     }
   }
   return { ...base, ...(await receiveSendDelete(queues.sqs, from, to, options.errorName, base.byErrorName)), ...(moveTaskUnavailable ? { moveTaskUnavailable } : {}) };

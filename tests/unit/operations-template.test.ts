@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { MetricName } from '../../functions/shared/metrics-sink.js';
-import { functionEnvironment, getProperties, loadTemplate, resolveValue, resourcesOfType } from '../../scripts/template.js';
+import { PROJECT_ROOT, functionEnvironment, getProperties, loadTemplate, resolveValue, resourcesOfType } from '../../scripts/template.js';
 
 const template = loadTemplate();
 const props = (id: string): Record<string, unknown> => getProperties(template, id);
@@ -153,6 +155,29 @@ describe('template.yaml operations', () => {
 
     it('is linked from the outputs', () => {
       expect(template.Outputs?.DashboardUrl?.Value).toEqual({ 'Fn::Sub': expect.stringContaining('${PipelineDashboard}') });
+    });
+  });
+
+  describe('docs/operations.md', () => {
+    const path = resolve(PROJECT_ROOT, 'docs/operations.md');
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+
+    it.each(ALARMS.map(([id]) => id))('explains %s', (id) => {
+      expect(text).toContain(id);
+    });
+
+    it.each(Object.values(MetricName))('names the metric %s', (name) => {
+      expect(text).toContain(name);
+    });
+
+    it('is linked from the README', () => {
+      expect(readFileSync(resolve(PROJECT_ROOT, 'README.md'), 'utf8')).toContain('(docs/operations.md)');
+    });
+
+    it('uses only the DLQ tool commands that exist', () => {
+      const commands = [...text.matchAll(/npm run dlq -- (\w+)/g)].map((match) => match[1]);
+      expect(commands.length).toBeGreaterThan(0);
+      expect(commands.filter((command) => !['list', 'show', 'redrive', 'purge'].includes(command as string))).toEqual([]);
     });
   });
 });
