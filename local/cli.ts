@@ -218,7 +218,9 @@ async function main(): Promise<number> {
 
     if (values['keep-running'] === true) {
       const stackFile = writeStackFile(stack);
-      process.once('exit', () => removeStackFile(stackFile));
+      // Ctrl-C ends the process by the signal (the stack re-raises it), which skips 'exit': remove the file on both.
+      const removeFile = (): void => removeStackFile(stackFile);
+      for (const event of ['exit', 'SIGINT', 'SIGTERM'] as const) process.once(event, removeFile);
       console.log(
         [
           '',

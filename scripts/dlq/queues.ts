@@ -95,6 +95,9 @@ export async function queuesFromStackFile(file: string = DEFAULT_STACK_FILE): Pr
   if (stack === undefined) {
     throw new DlqToolError(`no local stack running (no ${file}): start one with \`npm start -- --keep-running\`, or name a deployed one with --stack NAME --region REGION`);
   }
+  if (!isRunning(stack.pid)) {
+    throw new DlqToolError(`the local stack of ${file} is not running (process ${stack.pid} has ended): start one with \`npm start -- --keep-running\``);
+  }
   const sqs = new SQSClient({
     endpoint: stack.endpoints.moto,
     region: stack.region,
@@ -110,5 +113,15 @@ export async function queuesFromStackFile(file: string = DEFAULT_STACK_FILE): Pr
     sqs.destroy();
     if (error instanceof DlqToolError) throw error;
     throw new DlqToolError(`the local stack of ${file} does not answer at ${stack.endpoints.moto} (stopped? started by process ${stack.pid}): ${(error as Error).message}`);
+  }
+}
+
+/** Whether a process of this machine is alive (signal 0 checks without signalling). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
