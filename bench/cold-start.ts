@@ -32,6 +32,11 @@ export const VARIANTS: Variant[] = [
     change: ({ MainFields: _dropped, ...rest }) => rest,
   },
   {
+    name: 'credential-providers-bundled',
+    describe: 'without External (the lazily imported credential providers bundled too)',
+    change: ({ External: _dropped, ...rest }) => rest,
+  },
+  {
     name: 'sdk-external',
     describe: 'External @aws-sdk/* (the runtime\'s SDK; loaded from node_modules here)',
     change: (p) => ({ ...p, External: [...(p.External ?? []), '@aws-sdk/*'] }),
