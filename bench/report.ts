@@ -294,14 +294,9 @@ function notMet(report: BenchReport): string[] {
   if (design.throttledShare > 0.01 || design.parked > 0) {
     lines.push(
       `- **Design: ${pct(design.throttledShare)} of Genesys requests answered 429, ${design.parked} of ${design.events} events parked ` +
-        `(${JSON.stringify(design.parkedByReason)}).** The processor's limiter is a sliding-window log: it admits a burst ` +
-        'the moment slots free, so (a) a request admitted at the instant the oldest one leaves its window reaches the simulator ' +
-        'with a different latency than that oldest one did and can still land inside the simulator\'s window (a 429), and (b) once ' +
-        'the window is full the next slot can be a whole window away, longer than the invocation may wait (its timeout less the ' +
-        `request timeout): the processor gives up with a local Genesys.RateLimited, the workflow retries (${design.workflowRetries} retries, ` +
-        `${design.processorInvocations} processor invocations for ${design.applied} writes), SQS redelivers (${design.redeliveries}) and some events ` +
-        'run out of receives. The change the figures point to next: pace the limiter (one slot every window ÷ limit, so no wait ' +
-        'exceeds 200 ms at 300/min) with a guard of a few hundred ms on the window.',
+        `(${JSON.stringify(design.parkedByReason)}).** The processor's limiter paces requests one window ÷ limit apart with a 1 % ` +
+        'margin on the window (functions/shared/genesys/rate-limiter.ts); what remains comes from the machine: a stalled ' +
+        'environment (load from other work) sends late requests together, or its invocation times out waiting for its slot.',
     );
   }
   if (report.vsBaseline < 1.5) {
@@ -323,8 +318,11 @@ const LIMITS = [
   '',
   'The dispatcher needs three AWS clients (DynamoDB for Powertools idempotency, Step Functions, SQS) and the processor one',
   '(Secrets Manager for Powertools Parameters). Every SDK v3 client brings @smithy/core (the schema serde and the protocols),',
-  'the credential-provider chain with its nested STS/SSO clients, and the signer. `MainFields: module,main` lets esbuild take',
-  'the ES module builds and drop what is not used (see the `main-fields-default` variant). Marking `@aws-sdk/*` External',
+  'the credential-provider chain, and the signer. `MainFields: module,main` lets esbuild take the ES module builds and drop',
+  'what is not used (see the `main-fields-default` variant). The credential providers past the environment one (SSO, ini,',
+  'process, web identity, HTTP, IMDS, with their nested STS/SSO clients) are imported lazily by the SDK and never reached in',
+  'Lambda, which hands credentials over in environment variables: template.yaml marks them External (see the',
+  '`credential-providers-bundled` variant; tests/unit/bundle.test.ts keeps them lazy). Marking all of `@aws-sdk/*` External',
   'shrinks the bundle to our code and Powertools, but a Lambda then loads the runtime\'s SDK from its node_modules at init: the',
   '`sdk-external` variant loads it from this project\'s node_modules the same way, and its import ratio shows that the SDK\'s',
   'cost only moves, it does not go away. It would also tie the functions to whichever SDK version the runtime ships.',
