@@ -14,48 +14,43 @@ export interface Change {
   ratio: string;
 }
 
+/** Two rows, bundle size and import ratio, for one change to one function's build. */
+function bundleRows(change: string, fn: string, before: BundleFigures, after: BundleFigures): Change[] {
+  return [
+    {
+      change,
+      figure: `${fn} bundle KB`,
+      before: String(round(before.bytes / 1024, 1)),
+      after: String(round(after.bytes / 1024, 1)),
+      ratio: `${round(after.bytes / before.bytes, 2)}×`,
+    },
+    {
+      change: '〃',
+      figure: `${fn} import / bare node`,
+      before: `${round(before.importRatio, 2)}×`,
+      after: `${round(after.importRatio, 2)}×`,
+      ratio: `${round(after.importRatio / before.importRatio, 2)}×`,
+    },
+  ];
+}
+
+/** Each build change, against the variant that leaves just that change out. */
+const BUILD_CHANGES: readonly { withoutIt: string; change: string }[] = [
+  { withoutIt: 'main-fields-default', change: '`MainFields: module,main` in both BuildProperties (scripts/build.ts passes it as SAM does)' },
+  {
+    withoutIt: 'credential-providers-bundled',
+    change: '`External`: the credential providers the SDK imports lazily and Lambda never reaches (credentials come in env vars)',
+  },
+];
+
 /** The changes, measured from this run's cold-start variants. */
 export function changes(bundles: readonly BundleFigures[]): Change[] {
   const find = (variant: string, fn: string): BundleFigures | undefined => bundles.find((b) => b.variant === variant && b.function === fn);
-  const rows: Change[] = [];
-  for (const fn of ['DispatcherFunction', 'ProcessorFunction']) {
-    const before = find('main-fields-default', fn);
-    const after = find('template', fn);
-    if (before === undefined || after === undefined) continue;
-    rows.push(
-      {
-        change: '`MainFields: module,main` in both BuildProperties (scripts/build.ts passes it as SAM does)',
-        figure: `${fn} bundle KB`,
-        before: String(round(before.bytes / 1024, 1)),
-        after: String(round(after.bytes / 1024, 1)),
-        ratio: `${round(after.bytes / before.bytes, 2)}×`,
-      },
-      {
-        change: '〃',
-        figure: `${fn} import / bare node`,
-        before: `${round(before.importRatio, 2)}×`,
-        after: `${round(after.importRatio, 2)}×`,
-        ratio: `${round(after.importRatio / before.importRatio, 2)}×`,
-      },
-    );
-    const bundled = find('credential-providers-bundled', fn);
-    if (bundled === undefined) continue;
-    rows.push(
-      {
-        change: '`External`: the credential providers the SDK imports lazily and Lambda never reaches (credentials come in env vars)',
-        figure: `${fn} bundle KB`,
-        before: String(round(bundled.bytes / 1024, 1)),
-        after: String(round(after.bytes / 1024, 1)),
-        ratio: `${round(after.bytes / bundled.bytes, 2)}×`,
-      },
-      {
-        change: '〃',
-        figure: `${fn} import / bare node`,
-        before: `${round(bundled.importRatio, 2)}×`,
-        after: `${round(after.importRatio, 2)}×`,
-        ratio: `${round(after.importRatio / bundled.importRatio, 2)}×`,
-      },
-    );
-  }
-  return rows;
+  return ['DispatcherFunction', 'ProcessorFunction'].flatMap((fn) =>
+    BUILD_CHANGES.flatMap(({ withoutIt, change }) => {
+      const before = find(withoutIt, fn);
+      const after = find('template', fn);
+      return before === undefined || after === undefined ? [] : bundleRows(change, fn, before, after);
+    }),
+  );
 }

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { DispatcherConfig } from '../../functions/shared/config.js';
 
 /** The fixture files, by name without `.json`. */
 export const FIXTURES = ['customer-start', 'customer-end'] as const;
@@ -100,4 +101,19 @@ export function sqsRecord(options: SqsRecordOptions = {}): SQSRecord {
 /** An SQS event with these records. */
 export function sqsEvent(records: SQSRecord[]): SQSEvent {
   return { Records: records };
+}
+
+/** A dispatcher configuration as template.yaml would give it, with short redelivery delays for tests. */
+export function dispatcherConfig(overrides: Partial<DispatcherConfig> = {}): DispatcherConfig {
+  return {
+    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ProcessEventStateMachine',
+    idempotencyTableName: 'IdempotencyTable',
+    idempotencyExpirySeconds: 7200,
+    eventsQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsQueue',
+    deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsDeadLetterQueue',
+    retryBaseDelaySeconds: 2,
+    retryMaxDelaySeconds: 300,
+    maxReceiveCount: 5,
+    ...overrides,
+  };
 }

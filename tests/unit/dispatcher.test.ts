@@ -11,19 +11,9 @@ import {
   RedeliveryNeeded,
   type DispatchDeps,
 } from '../../functions/dispatcher/dispatch.js';
-import type { DispatcherConfig } from '../../functions/shared/config.js';
-import { genesysEvent, sqsRecord } from '../helpers/factories.js';
+import { dispatcherConfig, genesysEvent, sqsRecord } from '../helpers/factories.js';
 
-const config: DispatcherConfig = {
-  stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ProcessEventStateMachine',
-  idempotencyTableName: 'IdempotencyTable',
-  idempotencyExpirySeconds: 7200,
-  eventsQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsQueue',
-  deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsDeadLetterQueue',
-  retryBaseDelaySeconds: 2,
-  retryMaxDelaySeconds: 300,
-  maxReceiveCount: 5,
-};
+const config = dispatcherConfig();
 
 const sfnMock = mockClient(SFNClient);
 const sqsMock = mockClient(SQSClient);

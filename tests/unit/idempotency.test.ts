@@ -10,8 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import { dispatchRecord, RedeliveryNeeded, type DispatchDeps } from '../../functions/dispatcher/dispatch.js';
 import { idempotentWorkflow } from '../../functions/dispatcher/idempotency.js';
-import type { DispatcherConfig } from '../../functions/shared/config.js';
-import { genesysEvent, sqsRecord } from '../helpers/factories.js';
+import { dispatcherConfig, genesysEvent, sqsRecord } from '../helpers/factories.js';
 import { lambdaContext } from '../helpers/lambda-context.js';
 
 const endpoint = process.env.MOTO_ENDPOINT;
@@ -25,16 +24,7 @@ Object.assign(process.env, {
 });
 
 const tableName = `dispatcher-idempotency-${randomUUID()}`;
-const config: DispatcherConfig = {
-  stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ProcessEventStateMachine',
-  idempotencyTableName: tableName,
-  idempotencyExpirySeconds: 7200,
-  eventsQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsQueue',
-  deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsDeadLetterQueue',
-  retryBaseDelaySeconds: 2,
-  retryMaxDelaySeconds: 300,
-  maxReceiveCount: 5,
-};
+const config = dispatcherConfig({ idempotencyTableName: tableName });
 
 const dynamodb = new DynamoDBClient({});
 const sfnMock = mockClient(SFNClient);

@@ -3,9 +3,8 @@ import { SFNClient, StartSyncExecutionCommand, type StartSyncExecutionOutput } f
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { dispatchRecord, type DispatchDeps, type DispatchResult, type StartWorkflow } from '../../functions/dispatcher/dispatch.js';
-import type { DispatcherConfig } from '../../functions/shared/config.js';
 import { MetricName, statusClassOf, type MetricsSink, type PipelineUnit } from '../../functions/shared/metrics-sink.js';
-import { genesysEvent, sqsRecord } from '../helpers/factories.js';
+import { dispatcherConfig, genesysEvent, sqsRecord } from '../helpers/factories.js';
 import { attributesPath, clientFor, CONVERSATION_ID, PARTICIPANT_ID, startGenesysServer, type GenesysTestServer } from '../helpers/genesys-server.js';
 import { GenesysClient } from '../../functions/shared/genesys/client.js';
 
@@ -26,16 +25,7 @@ function recordingSink(): MetricsSink & { recorded: { metric: string; unit: Pipe
   };
 }
 
-const config: DispatcherConfig = {
-  stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ProcessEventStateMachine',
-  idempotencyTableName: 'IdempotencyTable',
-  idempotencyExpirySeconds: 7200,
-  eventsQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsQueue',
-  deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsDeadLetterQueue',
-  retryBaseDelaySeconds: 2,
-  retryMaxDelaySeconds: 300,
-  maxReceiveCount: 5,
-};
+const config = dispatcherConfig();
 const sfnMock = mockClient(SFNClient);
 const sqsMock = mockClient(SQSClient);
 const EVENT_TIME = Date.parse('2024-05-01T10:00:00.000Z');
