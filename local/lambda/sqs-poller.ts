@@ -15,6 +15,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { InvokeOutcome } from './runtime.js';
+import { setMaxListeners } from 'node:events';
 
 /** A record of Lambda's SQS event. */
 export interface SqsRecord {
@@ -125,6 +126,8 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const waitTimeSeconds = Math.min(20, Math.max(0, Math.round(options.waitTimeSeconds ?? 20)));
   const windowMs = ((options.maximumBatchingWindowInSeconds ?? 0) * 1_000) / (options.timeScale ?? 1);
   const abort = new AbortController();
+  // Every concurrent long poll listens on this one signal: up to MaximumConcurrency of them, more than Node's default 10.
+  setMaxListeners(Math.max(10, options.maximumConcurrency + 2), abort.signal);
   const stats: SqsPollerStats = { received: 0, batches: 0, deleted: 0, reportedFailures: 0, failedBatches: 0, largestBatch: 0, invoking: 0, peakConcurrency: 0 };
   let gathering = 0;
 
