@@ -112,11 +112,16 @@ function commonOptions(settings: GoodputSettings): LocalStackOptions {
   };
 }
 
-/** The design as deployed, time-scaled: per-token limiter on the scaled minute, Retry-After, jittered backoff, MaximumConcurrency 2. */
+/** The design, time-scaled and sized to the bench's limit: per-token limiter on the scaled minute, Retry-After, jittered backoff, MaximumConcurrency 2 × BatchSize 1. */
 export function designOptions(settings: GoodputSettings): LocalStackOptions {
   const scale = settings.timeScale;
   return {
     ...commonOptions(settings),
+    // Concurrency is one knob (docs/design.md): in-flight workflows ≤ MaximumConcurrency × BatchSize, sized to
+    // what Genesys allows, as docs/operations.md tells a user to. Here the limit is one token in one processor
+    // environment, so 2 × 1 in flight; the deployed 2 × 10 is sized for many environments, each with its token.
+    // With 20 in flight on one environment, workflows queue for it past their task timeout (States.Timeout).
+    parameters: { BatchSize: 1 },
     functionEnvironment: {
       [PROCESSOR]: {
         GENESYS_REQUESTS_PER_MINUTE: String(settings.limit),
