@@ -5,13 +5,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateConversationEvents, loadEventsFile, type LoadConversation } from './load/generate.js';
+import { generateConversationEvents, loadEventsFile, parseEntry, type LoadConversation } from './load/generate.js';
 import { MotoUnavailableError } from './moto.js';
 import { DEFAULT_REPORT_FILE, writeRunReport } from './report/index.js';
 import { emptyRunSeries, runLoad, summaryLine, type RunEvent, type RunProgress, type RunSummary } from './run.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 import { removeStackFile, writeStackFile } from './stack-file.js';
-import { isUuid, parseConversationEvent } from '../functions/shared/events.js';
+import { isUuid } from '../functions/shared/events.js';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -48,27 +48,16 @@ function conversationsOf(events: readonly RunEvent[]): LoadConversation[] {
     kind.startsWith('customer') ? 'customer' : kind.startsWith('acd') ? 'acd' : kind.startsWith('flow') ? 'ivr' : 'agent';
   const conversations = new Map<string, Map<string, string>>();
   for (const { entry } of events) {
-    try {
-      const event = parseConversationEvent(JSON.stringify({ id: 'file', source: entry.Source, 'detail-type': entry.DetailType, detail: JSON.parse(entry.Detail) }));
-      const participants = conversations.get(event.body.conversationId) ?? new Map<string, string>();
-      conversations.set(event.body.conversationId, participants);
-      if (event.body.participantId !== undefined && isUuid(event.body.participantId)) {
-        participants.set(event.body.participantId, participants.get(event.body.participantId) ?? purposeOf(event.kind));
-      }
-    } catch {
-      // a malformed event: the pipeline will park it
+    // A malformed event (undefined) is one the pipeline will park.
+    const event = parseEntry(entry);
+    if (event === undefined) continue;
+    const participants = conversations.get(event.body.conversationId) ?? new Map<string, string>();
+    conversations.set(event.body.conversationId, participants);
+    if (event.body.participantId !== undefined && isUuid(event.body.participantId)) {
+      participants.set(event.body.participantId, participants.get(event.body.participantId) ?? purposeOf(event.kind));
     }
   }
   return [...conversations].map(([id, participants]) => ({ id, participants: [...participants].map(([pid, purpose]) => ({ id: pid, purpose })) }));
-}
-
-function isValidEntry(entry: RunEvent['entry']): boolean {
-  try {
-    parseConversationEvent(JSON.stringify({ id: 'file', source: entry.Source, 'detail-type': entry.DetailType, detail: JSON.parse(entry.Detail) }));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function progressReporter(): { update: (progress: RunProgress) => void; done: () => void } {
@@ -161,7 +150,7 @@ async function main(): Promise<number> {
   let events: RunEvent[];
   let conversations: LoadConversation[];
   if (values['events-file'] !== undefined) {
-    events = loadEventsFile(values['events-file']).map((entry) => ({ entry, expected: isValidEntry(entry) ? 'valid' : 'malformed' }));
+    events = loadEventsFile(values['events-file']).map((entry) => ({ entry, expected: parseEntry(entry) === undefined ? 'malformed' : 'valid' }));
     conversations = conversationsOf(events);
   } else {
     const load = generateConversationEvents({

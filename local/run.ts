@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DUPLICATE_SUPPRESSED } from '../functions/dispatcher/dispatch.js';
 import { attributesFor, isActedOn } from '../functions/processor/attributes.js';
-import { parseConversationEvent } from '../functions/shared/events.js';
-import { expectedState, type EventEntry, type ExpectedState, type LoadConversation } from './load/generate.js';
+import { expectedState, parseEntry, type EventEntry, type ExpectedState, type LoadConversation } from './load/generate.js';
 import { publishEvents } from './load/publish.js';
 import type { LocalStack } from './stack.js';
 
@@ -335,10 +334,8 @@ export async function runLoad(stack: LocalStack, options: RunOptions): Promise<R
       lost += 1;
       return;
     }
-    let parsed;
-    try {
-      parsed = parseConversationEvent(JSON.stringify({ id: 'run', source: event.entry.Source, 'detail-type': event.entry.DetailType, detail }));
-    } catch {
+    const parsed = parseEntry(event.entry);
+    if (parsed === undefined) {
       lost += 1;
       return;
     }

@@ -316,7 +316,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The entry as the dispatcher will see it, parsed by the dispatcher's own rules; undefined when it would be rejected. */
-function parseEntry(entry: EventEntry): ConversationEvent | undefined {
+export function parseEntry(entry: EventEntry): ConversationEvent | undefined {
   try {
     const envelope = {
       version: '0',
