@@ -289,8 +289,11 @@ describe('template.yaml', () => {
       expect(functionEnvironment(template, id)).toMatchObject({
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_LOG_LEVEL: ref('LogLevel'),
-        NODE_OPTIONS: '--enable-source-maps',
       });
+    });
+
+    it.each(['DispatcherFunction', 'ProcessorFunction'])('%s does not map stack traces at run time (a cold-start and per-error cost)', (id) => {
+      expect(String(functionEnvironment(template, id).NODE_OPTIONS ?? '')).not.toContain('--enable-source-maps');
     });
 
     it('is accepted by readDispatcherConfig', () => {
