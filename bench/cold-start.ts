@@ -4,16 +4,19 @@
  * fresh Node process that imports nothing. Runs are interleaved (bare, dispatcher, processor, bare, ...)
  * so that load from other work on the machine hits every variant alike; the figure is the median ratio.
  *
- * Variants are the template's BuildProperties with one option changed, so each option's effect is a
- * before/after ratio from the same run. A variant that marks `@aws-sdk/*` External loads the SDK from
- * node_modules at import, as Lambda would load the runtime's copy: the import figure stays honest.
+ * Variants are the template's BuildProperties (or the function's NODE_OPTIONS) with one option changed,
+ * so each option's effect is a before/after ratio from the same run. A variant that marks `@aws-sdk/*`
+ * External loads the SDK from node_modules at import, as Lambda would load the runtime's copy: the import
+ * figure stays honest. The `plain-reference` variant is the issue's yardstick, built beside ours: the
+ * design card's dependencies wired the obvious way (bench/reference/) and bundled as plain minified ESM.
+ * Dependency probes time each dependency alone, built as the dispatcher is.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { relative, resolve } from 'node:path';
+import { build, type Metafile } from 'esbuild';
 import { esbuildOptions } from '../scripts/build.js';
-import { PROJECT_ROOT, functionBuilds, loadTemplate, type BuildProperties } from '../scripts/template.js';
+import { PROJECT_ROOT, functionBuilds, functionEnvironment, loadTemplate, type BuildProperties } from '../scripts/template.js';
 import { median, ratio } from './stats.js';
 
 /** A build variant: the template's BuildProperties, changed by `change`. */
@@ -21,6 +24,8 @@ export interface Variant {
   name: string;
   describe: string;
   change: (properties: BuildProperties) => BuildProperties;
+  /** NODE_OPTIONS of the timed process; the function's own (template.yaml) when absent. */
+  nodeOptions?: string;
 }
 
 /** The variants measured: as built, and one option off or on at a time. */
@@ -41,7 +46,68 @@ export const VARIANTS: Variant[] = [
     describe: 'External @aws-sdk/* (the runtime\'s SDK; loaded from node_modules here)',
     change: (p) => ({ ...p, External: [...(p.External ?? []), '@aws-sdk/*'] }),
   },
+  {
+    name: 'source-maps-enabled',
+    describe: 'as built, started with NODE_OPTIONS=--enable-source-maps (what template.yaml set before)',
+    change: (p) => p,
+    nodeOptions: '--enable-source-maps',
+  },
+  {
+    name: 'plain-reference',
+    describe: 'bench/reference/: the design card\'s dependencies wired the obvious way, plain minified ESM (no MainFields, no External)',
+    change: (p) => ({
+      EntryPoints: p.EntryPoints.map((entry) => entry.replace(/^functions\//, 'bench/reference/')),
+      Format: 'esm',
+      Minify: true,
+      ...(p.OutExtension === undefined ? {} : { OutExtension: p.OutExtension }),
+      ...(p.Banner === undefined ? {} : { Banner: p.Banner }),
+    }),
+    nodeOptions: '',
+  },
 ];
+
+/** A dependency alone, as the smallest module that imports it and does what our handlers do with it at init. */
+export interface DependencyProbe {
+  name: string;
+  source: string;
+}
+
+/** Each dependency alone, and the SDK clients added one at a time: what each costs at import. */
+export const DEPENDENCY_PROBES: readonly DependencyProbe[] = [
+  { name: 'an empty ES module', source: 'export const handler = () => undefined;' },
+  { name: '@middy/core + sqs-partial-batch-failure', source: "import middy from '@middy/core'; import batch from '@middy/sqs-partial-batch-failure'; export const handler = middy(async () => []).use(batch());" },
+  { name: 'Powertools Logger', source: "import { Logger } from '@aws-lambda-powertools/logger'; const logger = new Logger(); export const handler = () => logger;" },
+  {
+    name: 'Powertools Logger + Metrics',
+    source: "import { Logger } from '@aws-lambda-powertools/logger'; import { Metrics } from '@aws-lambda-powertools/metrics'; const both = [new Logger(), new Metrics({ namespace: 'bench' })]; export const handler = () => both;",
+  },
+  { name: 'SFN client, imported only', source: "import { SFNClient } from '@aws-sdk/client-sfn'; export const handler = () => SFNClient;" },
+  { name: 'SFN client, constructed', source: "import { SFNClient } from '@aws-sdk/client-sfn'; const sfn = new SFNClient({}); export const handler = () => sfn;" },
+  {
+    name: 'SFN + DynamoDB clients, constructed',
+    source: "import { SFNClient } from '@aws-sdk/client-sfn'; import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; const clients = [new SFNClient({}), new DynamoDBClient({})]; export const handler = () => clients;",
+  },
+  {
+    name: 'SFN + DynamoDB + SQS clients, constructed',
+    source:
+      "import { SFNClient } from '@aws-sdk/client-sfn'; import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { SQSClient } from '@aws-sdk/client-sqs'; const clients = [new SFNClient({}), new DynamoDBClient({}), new SQSClient({})]; export const handler = () => clients;",
+  },
+  {
+    name: 'Powertools idempotency (DynamoDB persistence)',
+    source:
+      "import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency'; import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb'; export const handler = makeIdempotent(async () => 1, { persistenceStore: new DynamoDBPersistenceLayer({ tableName: 'bench' }), config: new IdempotencyConfig({}) });",
+  },
+  { name: 'Secrets Manager client, constructed', source: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'; const client = new SecretsManagerClient({}); export const handler = () => client;" },
+  { name: 'Powertools Parameters SecretsProvider', source: "import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets'; const secrets = new SecretsProvider(); export const handler = () => secrets;" },
+];
+
+/** One probe's figures. */
+export interface ProbeFigures {
+  name: string;
+  bytes: number;
+  importMs: number;
+  importRatio: number;
+}
 
 /** One function in one variant. */
 export interface BundleFigures {
@@ -90,14 +156,14 @@ function byPackage(metafile: Metafile): { bytes: number; byPackage: Record<strin
   return { bytes: output.bytes, byPackage: sizes };
 }
 
-/** Wall ms of `node -e <import>` from spawn to exit. */
-function timeNode(script: string, cwd: string): Promise<number> {
+/** Wall ms of `node -e <import>` from spawn to exit, started with `nodeOptions` as NODE_OPTIONS. */
+function timeNode(script: string, cwd: string, nodeOptions = ''): Promise<number> {
   return new Promise((done, fail) => {
     const started = process.hrtime.bigint();
     // Only the variables a Lambda environment has: none of this process's NODE_OPTIONS or tsx loader.
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', ...IMPORT_ENV },
+      env: { PATH: process.env.PATH ?? '', ...IMPORT_ENV, ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -113,53 +179,77 @@ function timeNode(script: string, cwd: string): Promise<number> {
 const importScript = (file: string): string =>
   `const m = await import(${JSON.stringify(`file://${file}`)}); if (typeof m.handler !== 'function') throw new Error('no handler');`;
 
+/** The file esbuild writes for an entry point: its base name with the OutExtension's `.mjs`. */
+const bundleFile = (outDir: string, properties: BuildProperties): string =>
+  resolve(outDir, `${(properties.EntryPoints[0] as string).split('/').pop()?.replace(/\.ts$/, '')}${'.mjs'}`);
+
+/** Something timed in every round: a bundle with the NODE_OPTIONS it starts with. */
+interface Timed {
+  key: string;
+  file: string;
+  nodeOptions: string;
+}
+
+/** Cold-start figures of one bench run. */
+export interface ColdStartResult {
+  bareMs: number;
+  bundles: BundleFigures[];
+  probes: ProbeFigures[];
+}
+
 /**
- * Builds every variant of every function into .local/bench/<variant>/ and times the imports.
- * `runs` interleaved rounds; the bare process is timed in every round.
+ * Builds every variant of every function into .local/bench/<variant>/, and every dependency probe into
+ * .local/bench/probes/, and times the imports: `runs` interleaved rounds, the bare process timed in every round.
  */
-export async function coldStart(runs: number, log: (line: string) => void): Promise<{ bareMs: number; bundles: BundleFigures[] }> {
+export async function coldStart(runs: number, log: (line: string) => void): Promise<ColdStartResult> {
   const template = loadTemplate();
-  const builds: { variant: Variant; fn: string; file: string; bytes: number; byPackage: Record<string, number> }[] = [];
+  const builds: (Timed & { variant: Variant; fn: string; bytes: number; byPackage: Record<string, number> })[] = [];
   for (const variant of VARIANTS) {
     for (const fn of functionBuilds(template)) {
       const outDir = resolve(PROJECT_ROOT, '.local/bench', variant.name, fn.logicalId);
       mkdirSync(outDir, { recursive: true });
-      const options: BuildOptions = { ...esbuildOptions(variant.change(fn.buildProperties), outDir), metafile: true };
-      const result = await build(options);
-      const figures = byPackage(result.metafile as Metafile);
-      const entry = fn.buildProperties.EntryPoints[0] as string;
-      const file = resolve(outDir, `${entry.split('/').pop()?.replace(/\.ts$/, '')}${'.mjs'}`);
-      builds.push({ variant, fn: fn.logicalId, file, ...figures });
+      const properties = variant.change(fn.buildProperties);
+      const result = await build({ ...esbuildOptions(properties, outDir), metafile: true });
+      const nodeOptions = variant.nodeOptions ?? String(functionEnvironment(template, fn.logicalId).NODE_OPTIONS ?? '');
+      const key = `${variant.name}/${fn.logicalId}`;
+      builds.push({ key, variant, fn: fn.logicalId, file: bundleFile(outDir, properties), nodeOptions, ...byPackage(result.metafile as Metafile) });
     }
   }
+  // Built as the dispatcher is (its BuildProperties, without source maps), each from a one-line module.
+  const probeBuild = functionBuilds(template)[0]?.buildProperties;
+  if (probeBuild === undefined) throw new Error('template.yaml has no esbuild function');
+  const probes: (Timed & { name: string; bytes: number })[] = [];
+  for (const [index, probe] of DEPENDENCY_PROBES.entries()) {
+    const dir = resolve(PROJECT_ROOT, '.local/bench/probes', String(index));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(resolve(dir, 'probe.ts'), `${probe.source}\n`);
+    const properties: BuildProperties = { ...probeBuild, EntryPoints: [relative(PROJECT_ROOT, resolve(dir, 'probe.ts'))], Sourcemap: false };
+    const result = await build({ ...esbuildOptions(properties, resolve(dir, 'out')), metafile: true });
+    probes.push({ key: `probe/${index}`, name: probe.name, file: bundleFile(resolve(dir, 'out'), properties), nodeOptions: '', bytes: byPackage(result.metafile as Metafile).bytes });
+  }
   // The bundles import nothing from the project except, when External, node_modules: run them from the project root.
+  const timed: Timed[] = [...builds, ...probes];
   const bare: number[] = [];
   const times = new Map<string, number[]>();
   const ratios = new Map<string, number[]>();
-  log(`  cold start: ${runs} interleaved rounds of ${builds.length + 1} fresh node processes`);
+  log(`  cold start: ${runs} interleaved rounds of ${timed.length + 1} fresh node processes`);
   await timeNode('', PROJECT_ROOT); // the first process pays for the disk cache
   for (let round = 0; round < runs; round += 1) {
     const bareMs = await timeNode('', PROJECT_ROOT);
     bare.push(bareMs);
-    for (const item of builds) {
-      const key = `${item.variant.name}/${item.fn}`;
-      const ms = await timeNode(importScript(item.file), PROJECT_ROOT);
-      times.set(key, [...(times.get(key) ?? []), ms]);
+    for (const item of timed) {
+      const ms = await timeNode(importScript(item.file), PROJECT_ROOT, item.nodeOptions);
+      times.set(item.key, [...(times.get(item.key) ?? []), ms]);
       // Each import against the bare start of its own round: load from other work cancels out.
-      ratios.set(key, [...(ratios.get(key) ?? []), ratio(ms, bareMs)]);
+      ratios.set(item.key, [...(ratios.get(item.key) ?? []), ratio(ms, bareMs)]);
     }
   }
-  const bundles = builds.map((item): BundleFigures => {
-    const key = `${item.variant.name}/${item.fn}`;
-    return {
-      variant: item.variant.name,
-      function: item.fn,
-      bytes: item.bytes,
-      byPackage: item.byPackage,
-      importMs: median(times.get(key) ?? []),
-      importRatio: median(ratios.get(key) ?? []),
-    };
-  });
-  writeFileSync(resolve(PROJECT_ROOT, '.local/bench/cold-start.json'), `${JSON.stringify({ bare, bundles }, null, 2)}\n`);
-  return { bareMs: median(bare), bundles };
+  const figures = (key: string): { importMs: number; importRatio: number } => ({ importMs: median(times.get(key) ?? []), importRatio: median(ratios.get(key) ?? []) });
+  const result: ColdStartResult = {
+    bareMs: median(bare),
+    bundles: builds.map((item): BundleFigures => ({ variant: item.variant.name, function: item.fn, bytes: item.bytes, byPackage: item.byPackage, ...figures(item.key) })),
+    probes: probes.map((item): ProbeFigures => ({ name: item.name, bytes: item.bytes, ...figures(item.key) })),
+  };
+  writeFileSync(resolve(PROJECT_ROOT, '.local/bench/cold-start.json'), `${JSON.stringify({ bare, ...result }, null, 2)}\n`);
+  return result;
 }
