@@ -69,7 +69,8 @@ async function main(): Promise<void> {
     : { timeScale: 5, limit: 24, minutes: 5, offeredFactor: 3, baselineConcurrency: 10, seed: 7 };
 
   log('cold start');
-  const cold = await coldStart(quick ? 3 : 15, log);
+  // --quick leaves out the dependency probes: 11 more processes a round would take it past 2 minutes.
+  const cold = await coldStart(quick ? 3 : 15, log, { probes: !quick });
   const bundleOf = (fn: string): string => resolve(PROJECT_ROOT, '.local/bench/template', fn, 'handler.mjs');
   log('handler overhead');
   const overhead = await handlerOverhead({ dispatcher: bundleOf('DispatcherFunction'), processor: bundleOf('ProcessorFunction') }, quick ? { runs: 3, iterations: 60 } : { runs: 7, iterations: 500 }, log);

@@ -199,9 +199,9 @@ export interface ColdStartResult {
 
 /**
  * Builds every variant of every function into .local/bench/<variant>/, and every dependency probe into
- * .local/bench/probes/, and times the imports: `runs` interleaved rounds, the bare process timed in every round.
+ * .local/bench/probes/ (unless `probes` is false), and times the imports: `runs` interleaved rounds, the bare process timed in every round.
  */
-export async function coldStart(runs: number, log: (line: string) => void): Promise<ColdStartResult> {
+export async function coldStart(runs: number, log: (line: string) => void, options: { probes: boolean } = { probes: true }): Promise<ColdStartResult> {
   const template = loadTemplate();
   const builds: (Timed & { variant: Variant; fn: string; bytes: number; byPackage: Record<string, number> })[] = [];
   for (const variant of VARIANTS) {
@@ -219,7 +219,7 @@ export async function coldStart(runs: number, log: (line: string) => void): Prom
   const probeBuild = functionBuilds(template)[0]?.buildProperties;
   if (probeBuild === undefined) throw new Error('template.yaml has no esbuild function');
   const probes: (Timed & { name: string; bytes: number })[] = [];
-  for (const [index, probe] of DEPENDENCY_PROBES.entries()) {
+  for (const [index, probe] of (options.probes ? DEPENDENCY_PROBES : []).entries()) {
     const dir = resolve(PROJECT_ROOT, '.local/bench/probes', String(index));
     mkdirSync(dir, { recursive: true });
     writeFileSync(resolve(dir, 'probe.ts'), `${probe.source}\n`);

@@ -163,7 +163,7 @@ function coldStartSection(report: BenchReport): string {
     'What each dependency costs at import, alone (a one-line module that imports it and does what our handlers do with it at',
     'init, built as the dispatcher is, timed in the same rounds):',
     '',
-    table(['module', 'KB', 'import ms', 'vs bare node'], probeRows),
+    probeRows.length === 0 ? '(not measured with `--quick`)' : table(['module', 'KB', 'import ms', 'vs bare node'], probeRows),
     '',
     'What each package adds to the bundle as built (KB of minified output, esbuild metafile):',
     '',
@@ -345,6 +345,7 @@ function notMet(report: BenchReport): string[] {
 
 /** What the dependency probes of this run say about the floor under the import targets. */
 function floor(report: BenchReport): string[] {
+  if (report.coldStart.probes.length === 0) return ['The dependency probes run in the full `npm run bench`, not with `--quick`.'];
   const probe = (name: string): string => {
     const found = report.coldStart.probes.find((p) => p.name === name);
     return found === undefined ? 'n/a' : `${round(found.importRatio, 2)}×`;
