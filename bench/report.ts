@@ -30,10 +30,10 @@ export interface BenchReport {
   };
 }
 
-/** Size and import-time targets per function. */
-export const COLD_START_TARGETS: Record<string, { kb: number; ratio: number }> = {
-  DispatcherFunction: { kb: 350, ratio: 1.5 },
-  ProcessorFunction: { kb: 250, ratio: 1.3 },
+/** Size and import-time targets per function, and what the issue measured for the plain reference elsewhere. */
+export const COLD_START_TARGETS: Record<string, { kb: number; ratio: number; quoted: { kb: number; ratio: number } }> = {
+  DispatcherFunction: { kb: 350, ratio: 1.5, quoted: { kb: 455, ratio: 1.94 } },
+  ProcessorFunction: { kb: 250, ratio: 1.3, quoted: { kb: 335, ratio: 1.67 } },
 };
 
 const kb = (bytes: number): number => round(bytes / 1024, 1);
@@ -315,7 +315,7 @@ function notMet(report: BenchReport): string[] {
           (reference === undefined
             ? ''
             : ` The plain reference the targets were set from measures ${round(reference.importRatio, 2)}× and ${kb(reference.bytes)} KB in this ` +
-              `run (the issue quotes 1.94× and 455 KB for the dispatcher's, 1.67× and 335 KB for the processor's, measured elsewhere); ` +
+              `run (the issue quotes ${target.quoted.ratio}× and ${target.quoted.kb} KB for it, measured elsewhere); ` +
               `ours imports in ${round(bundle.importRatio / reference.importRatio, 2)}× its time.`) +
           ' See "Cold start: what limits it" below.',
       );
