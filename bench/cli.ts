@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --quick]`: every figure of docs/benchmarks.md, measured side by side in one run:
+ * `npm run bench [-- --quick] [--node <path>]`: every figure of docs/benchmarks.md, measured side by side in one run:
  * goodput under the Genesys limit (design against baseline), requests per event, cold start, handler
  * overhead, local throughput and a cost model. Writes docs/benchmarks.md and docs/benchmarks.json and
  * prints a table whose last line is
- * `bench: goodput_ratio=X throttled_share=X vs_baseline=X requests_per_event=X`.
+ * `bench: goodput_ratio=X throttled_share=X vs_baseline=X requests_per_event=X`. `--node` times the cold
+ * starts on another node binary, e.g. Lambda's Node 22: `--node "$(npx -y node@22 -p process.execPath)"`.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -57,7 +58,7 @@ function costInputs(run: GoodputResult, settings: GoodputSettings, memory: { dis
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, markdown: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, markdown: { type: 'string' }, node: { type: 'string' } } });
   const quick = values.quick === true;
   const started = Date.now();
   const log = (line: string): void => console.error(line);
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
 
   log('cold start');
   // --quick leaves out the dependency probes: 11 more processes a round would take it past 2 minutes.
-  const cold = await coldStart(quick ? 3 : 15, log, { probes: !quick });
+  const cold = await coldStart(quick ? 3 : 15, log, { probes: !quick, ...(values.node === undefined ? {} : { node: values.node }) });
   const bundleOf = (fn: string): string => resolve(PROJECT_ROOT, '.local/bench/template', fn, 'handler.mjs');
   log('handler overhead');
   const overhead = await handlerOverhead({ dispatcher: bundleOf('DispatcherFunction'), processor: bundleOf('ProcessorFunction') }, quick ? { runs: 3, iterations: 60 } : { runs: 7, iterations: 500 }, log);

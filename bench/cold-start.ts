@@ -11,7 +11,7 @@
  * design card's dependencies wired the obvious way (bench/reference/) and bundled as plain minified ESM.
  * Dependency probes time each dependency alone, built as the dispatcher is.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
@@ -157,11 +157,11 @@ function byPackage(metafile: Metafile): { bytes: number; byPackage: Record<strin
 }
 
 /** Wall ms of `node -e <import>` from spawn to exit, started with `nodeOptions` as NODE_OPTIONS. */
-function timeNode(script: string, cwd: string, nodeOptions = ''): Promise<number> {
+function timeNode(node: string, script: string, cwd: string, nodeOptions = ''): Promise<number> {
   return new Promise((done, fail) => {
     const started = process.hrtime.bigint();
     // Only the variables a Lambda environment has: none of this process's NODE_OPTIONS or tsx loader.
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    const child = spawn(node, ['--input-type=module', '-e', script], {
       cwd,
       env: { PATH: process.env.PATH ?? '', ...IMPORT_ENV, ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }) },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -192,6 +192,8 @@ interface Timed {
 
 /** Cold-start figures of one bench run. */
 export interface ColdStartResult {
+  /** `process.version` of the node binary every timed process ran on. */
+  node: string;
   bareMs: number;
   bundles: BundleFigures[];
   probes: ProbeFigures[];
@@ -201,7 +203,14 @@ export interface ColdStartResult {
  * Builds every variant of every function into .local/bench/<variant>/, and every dependency probe into
  * .local/bench/probes/ (unless `probes` is false), and times the imports: `runs` interleaved rounds, the bare process timed in every round.
  */
-export async function coldStart(runs: number, log: (line: string) => void, options: { probes: boolean } = { probes: true }): Promise<ColdStartResult> {
+export async function coldStart(
+  runs: number,
+  log: (line: string) => void,
+  options: { probes: boolean; node?: string } = { probes: true },
+): Promise<ColdStartResult> {
+  // Lambda runs nodejs22.x; `--node` lets a Node 20 machine time the imports on a Node 22 binary too.
+  const node = options.node ?? process.execPath;
+  const nodeVersion = execFileSync(node, ['-p', 'process.version'], { encoding: 'utf8' }).trim();
   const template = loadTemplate();
   const builds: (Timed & { variant: Variant; fn: string; bytes: number; byPackage: Record<string, number> })[] = [];
   for (const variant of VARIANTS) {
@@ -232,13 +241,13 @@ export async function coldStart(runs: number, log: (line: string) => void, optio
   const bare: number[] = [];
   const times = new Map<string, number[]>();
   const ratios = new Map<string, number[]>();
-  log(`  cold start: ${runs} interleaved rounds of ${timed.length + 1} fresh node processes`);
-  await timeNode('', PROJECT_ROOT); // the first process pays for the disk cache
+  log(`  cold start: ${runs} interleaved rounds of ${timed.length + 1} fresh node ${nodeVersion} processes`);
+  await timeNode(node, '', PROJECT_ROOT); // the first process pays for the disk cache
   for (let round = 0; round < runs; round += 1) {
-    const bareMs = await timeNode('', PROJECT_ROOT);
+    const bareMs = await timeNode(node, '', PROJECT_ROOT);
     bare.push(bareMs);
     for (const item of timed) {
-      const ms = await timeNode(importScript(item.file), PROJECT_ROOT, item.nodeOptions);
+      const ms = await timeNode(node, importScript(item.file), PROJECT_ROOT, item.nodeOptions);
       times.set(item.key, [...(times.get(item.key) ?? []), ms]);
       // Each import against the bare start of its own round: load from other work cancels out.
       ratios.set(item.key, [...(ratios.get(item.key) ?? []), ratio(ms, bareMs)]);
@@ -246,6 +255,7 @@ export async function coldStart(runs: number, log: (line: string) => void, optio
   }
   const figures = (key: string): { importMs: number; importRatio: number } => ({ importMs: median(times.get(key) ?? []), importRatio: median(ratios.get(key) ?? []) });
   const result: ColdStartResult = {
+    node: nodeVersion,
     bareMs: median(bare),
     bundles: builds.map((item): BundleFigures => ({ variant: item.variant.name, function: item.fn, bytes: item.bytes, byPackage: item.byPackage, ...figures(item.key) })),
     probes: probes.map((item): ProbeFigures => ({ name: item.name, bytes: item.bytes, ...figures(item.key) })),

@@ -151,7 +151,7 @@ function coldStartSection(report: BenchReport): string {
     .sort((a, b) => Number(b[1]) + Number(b[2] ?? 0) - (Number(a[1]) + Number(a[2] ?? 0)))
     .filter((row) => row.slice(1).some((value) => Number(value) >= 0.5));
   return [
-    `Fresh \`node\` processes, interleaved, median of ${report.quick ? 3 : 15} rounds; bare \`node\` start ${round(report.coldStart.bareMs, 1)} ms on this run.`,
+    `Fresh \`node\` ${report.coldStart.node} processes, interleaved, median of ${report.quick ? 3 : 15} rounds; bare \`node\` start ${round(report.coldStart.bareMs, 1)} ms on this run.`,
     'The ratio is the median of each round\'s import time over that round\'s bare start.',
     '',
     table(['variant', 'function', 'KB', 'import ms', 'vs bare node'], sizeRows),
