@@ -193,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       busName: options.busName ?? `genesys-${stackName}`,
       secretValue: { clientId: client.clientId, clientSecret: client.clientSecret },
       stackName,
+      timeScale,
     });
     const { resolver } = provisioned;
 

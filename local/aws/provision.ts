@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_AWS_ENV } from '../moto.js';
+import { scaledTimeoutSeconds } from '../time-scale.js';
 import type { Template, TemplateResource } from '../../scripts/template.js';
 import { NotCreatedError, TemplateResolver, type ResourceValues } from './template.js';
 
@@ -48,6 +49,12 @@ export interface ProvisionOptions {
   secretValue: { clientId: string; clientSecret: string };
   /** Prefix of the physical names, so two stacks can share one moto. */
   stackName?: string;
+  /**
+   * The local stack's `--time-scale`: a queue's VisibilityTimeout is a timeout like the functions' own,
+   * and shrinks with them (floored as they are), so a record whose delivery failed without setting its
+   * own redelivery delay comes back on the same scaled clock. 1 (no scaling) by default.
+   */
+  timeScale?: number;
 }
 
 /** Physical ids of what was created. */
@@ -107,6 +114,9 @@ async function createQueue(context: Context, logicalId: string, properties: Reco
   const attributes: Record<string, string> = {};
   for (const name of QUEUE_ATTRIBUTES) {
     if (resolved[name] !== undefined) attributes[name] = String(resolved[name]);
+  }
+  if (attributes.VisibilityTimeout !== undefined) {
+    attributes.VisibilityTimeout = String(Math.round(scaledTimeoutSeconds(Number(attributes.VisibilityTimeout), context.options.timeScale ?? 1)));
   }
   for (const name of ['RedrivePolicy', 'RedriveAllowPolicy']) {
     const policy = resolved[name] as Record<string, unknown> | undefined;

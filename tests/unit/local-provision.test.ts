@@ -49,6 +49,21 @@ describe('provisionFromTemplate', () => {
     });
   });
 
+  it('shrinks the queues\' VisibilityTimeout with the time scale, as the functions\' timeouts shrink', async () => {
+    const scaled = await provisionFromTemplate({
+      endpoint: process.env.MOTO_ENDPOINT ?? '',
+      template,
+      parameters: { GenesysEventSourceName: SOURCE },
+      busName: `genesys-${randomUUID()}`,
+      secretValue: { clientId: 'client-id', clientSecret: 'client-secret' },
+      stackName: `test-${randomUUID().slice(0, 8)}`,
+      timeScale: 5,
+    });
+    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: scaled.eventsQueueUrl, AttributeNames: ['VisibilityTimeout'] }));
+
+    expect(Number(Attributes.VisibilityTimeout)).toBe(Number(getProperties(template, 'EventsQueue').VisibilityTimeout) / 5);
+  });
+
   it('routes a Genesys conversation event on the stand-in bus to the EventsQueue as the event envelope', async () => {
     const detail = { topicName: 'v2.detail.events.conversation.6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60.customer.start', eventBody: { conversationId: 'x' } };
     const put = await events.send(
