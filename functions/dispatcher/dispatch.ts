@@ -48,7 +48,19 @@ export interface DispatchDeps extends WorkflowDeps {
   random?: () => number;
   /** Clock for the end-to-end latency (epoch ms). */
   now?: () => number;
+  /**
+   * Milliseconds left in this invocation (Lambda's `context.getRemainingTimeInMillis`). Without it, a
+   * record whose message another delivery is still dispatching just fails, and nothing waits for that one.
+   */
+  remainingMs?: () => number;
+  /** How often the last receive looks again at another delivery of its message; 1 s by default. */
+  inProgressPollMs?: number;
 }
+
+/** What the last receive keeps back from its deadline while it waits for another delivery, to park in time. */
+const IN_PROGRESS_DEADLINE_MARGIN_MS = 5_000;
+/** Added to the invocation's remaining time when a record comes back after another delivery has surely ended. */
+const IN_PROGRESS_REDELIVERY_MARGIN_SECONDS = 5;
 
 /**
  * The record must come back from SQS: thrown so the partial-batch middleware reports it as a batch
@@ -107,13 +119,15 @@ export async function dispatchRecord(record: SQSRecord, deps: DispatchDeps): Pro
     log.appendPersistentKeys({ conversationId: event.body.conversationId, eventId: event.eventId, kind: event.kind });
 
     const startWorkflow = deps.startWorkflow ?? runWorkflow;
-    const result = await startWorkflow(record, event, { sfn: deps.sfn, sqs: deps.sqs, config: deps.config, logger: log, metrics: deps.metrics });
+    const start = () => startWorkflow(record, event, { sfn: deps.sfn, sqs: deps.sqs, config: deps.config, logger: log, metrics: deps.metrics });
+    const result = receiveCount >= deps.config.maxReceiveCount ? await startAfterOtherDelivery(start, deps, log) : await start();
     if (result.duplicate === true) log.info(DUPLICATE_SUPPRESSED, { outcome: result.outcome });
     else log.info('record settled', { outcome: result.outcome });
     return settled(result, deps, event);
   } catch (error) {
-    if (receiveCount >= deps.config.maxReceiveCount && !(error instanceof IdempotencyAlreadyInProgressError)) {
+    if (receiveCount >= deps.config.maxReceiveCount) {
       // SQS would move the record to the DLQ after this receive without saying why: park it with the reason.
+      // Also when another delivery still runs it: that one may yet apply it, and a redrive of an applied event is a suppressed duplicate.
       const failure = { errorName: nameOf(error), errorMessage: `gave up after ${receiveCount} receives: ${messageOf(error)}` };
       try {
         await park(record, failure, { ...deps, logger: log });
@@ -123,6 +137,29 @@ export async function dispatchRecord(record: SQSRecord, deps: DispatchDeps): Pro
       }
     }
     throw await failForRedelivery(record, error, { ...deps, logger: log });
+  }
+}
+
+/**
+ * The last receive of a message that another delivery is still dispatching (SQS may hand one message out
+ * twice): failing it would let the redrive policy move it, without a reason, while the other delivery may
+ * still apply it. So it looks again every `inProgressPollMs` until that delivery has settled (its result is
+ * then this one's, as a duplicate), or has failed or timed out (this one then runs the workflow itself),
+ * or until this invocation's own deadline is near: then the in-progress error goes to the caller, which parks.
+ */
+async function startAfterOtherDelivery(start: () => Promise<DispatchResult>, deps: DispatchDeps, log: Logger): Promise<DispatchResult> {
+  const pollMs = deps.inProgressPollMs ?? 1_000;
+  for (let waited = false; ; waited = true) {
+    try {
+      const result = await start();
+      if (waited) log.info('the other delivery of this message ended; settled after waiting for it', { outcome: result.outcome });
+      return result;
+    } catch (error) {
+      const remaining = deps.remainingMs?.() ?? 0;
+      if (!(error instanceof IdempotencyAlreadyInProgressError) || remaining - pollMs < IN_PROGRESS_DEADLINE_MARGIN_MS) throw error;
+      if (!waited) log.warn('last receive: waiting for another delivery of this message to end', { remainingMs: remaining });
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
 }
 
@@ -203,22 +240,23 @@ async function park(record: SQSRecord, failure: { errorName: string; errorMessag
 
 /**
  * Turns any failure into the RedeliveryNeeded the record rejects with. Sets the visibility timeout
- * from the receive count, except while another delivery of the same message is still running: that
- * one finishes well within the queue's own visibility timeout, and a shorter delay would only burn receives.
+ * from the receive count, except while another delivery of the same message is still running. That
+ * one started first with the same function timeout, so it has ended by this invocation's deadline: the
+ * record comes back just after it, when it will find that delivery's result. Sooner would only burn a
+ * receive; the queue's own visibility timeout (6 function timeouts) would keep it back for nothing.
  */
 async function failForRedelivery(record: SQSRecord, error: unknown, deps: DispatchDeps): Promise<RedeliveryNeeded> {
   const failure =
     error instanceof RedeliveryNeeded ? error : new RedeliveryNeeded(nameOf(error), messageOf(error), { cause: error });
-  if (error instanceof IdempotencyAlreadyInProgressError) {
+  const inProgress = error instanceof IdempotencyAlreadyInProgressError;
+  if (inProgress && deps.remainingMs === undefined) {
     deps.logger.warn('record is being dispatched by another delivery; it will come back', { errorName: failure.errorName });
     return failure;
   }
   const receiveCount = receiveCountOf(record);
-  const delaySeconds = redeliveryDelaySeconds(
-    receiveCount,
-    { baseSeconds: deps.config.retryBaseDelaySeconds, maxSeconds: deps.config.retryMaxDelaySeconds },
-    deps.random,
-  );
+  const delaySeconds = inProgress
+    ? Math.ceil((deps.remainingMs?.() ?? 0) / 1000) + IN_PROGRESS_REDELIVERY_MARGIN_SECONDS
+    : redeliveryDelaySeconds(receiveCount, { baseSeconds: deps.config.retryBaseDelaySeconds, maxSeconds: deps.config.retryMaxDelaySeconds }, deps.random);
   try {
     await deps.sqs.send(
       new ChangeMessageVisibilityCommand({

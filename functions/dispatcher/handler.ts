@@ -26,7 +26,8 @@ const { startWorkflow, idempotencyConfig } = idempotentWorkflow(config);
  */
 async function dispatchBatch(event: SQSEvent, context: Context): Promise<PromiseSettledResult<DispatchResult>[]> {
   idempotencyConfig.registerLambdaContext(context);
-  return Promise.allSettled(event.Records.map((record) => dispatchRecord(record, { sfn, sqs, config, logger, metrics, startWorkflow })));
+  const remainingMs = (): number => context.getRemainingTimeInMillis();
+  return Promise.allSettled(event.Records.map((record) => dispatchRecord(record, { sfn, sqs, config, logger, metrics, startWorkflow, remainingMs })));
 }
 
 /**

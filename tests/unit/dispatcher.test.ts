@@ -207,7 +207,7 @@ describe('dispatch', () => {
     await expect(dispatchRecord(sqsRecord(), deps())).rejects.toMatchObject({ errorName: 'Genesys.Unavailable' });
   });
 
-  it('fails without a delay while another delivery of the same message is in progress', async () => {
+  it('fails without a delay while another delivery of the same message is in progress, when it cannot tell its deadline', async () => {
     const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
     const startWorkflow = async (): Promise<never> => {
       throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
@@ -215,6 +215,55 @@ describe('dispatch', () => {
 
     await expect(dispatchRecord(sqsRecord(), deps({ startWorkflow }))).rejects.toMatchObject({ errorName: 'IdempotencyAlreadyInProgressError' });
     expect(sqsMock.calls()).toHaveLength(0);
+  });
+
+  it('brings a record that another delivery is dispatching back just after this invocation\'s deadline, by which that one has ended', async () => {
+    const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
+    const startWorkflow = async (): Promise<never> => {
+      throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
+    };
+
+    await expect(dispatchRecord(sqsRecord({ receiveCount: 2 }), deps({ startWorkflow, remainingMs: () => 42_300 }))).rejects.toMatchObject({
+      errorName: 'IdempotencyAlreadyInProgressError',
+    });
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input.VisibilityTimeout).toBe(43 + 5);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('on the last receive, waits for another delivery of the same message and settles with its result', async () => {
+    const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
+    let looks = 0;
+    const startWorkflow = async () => {
+      looks += 1;
+      if (looks < 3) throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
+      return { outcome: 'applied' as const, output: applied, duplicate: true as const };
+    };
+
+    await expect(
+      dispatchRecord(sqsRecord({ receiveCount: config.maxReceiveCount }), deps({ startWorkflow, remainingMs: () => 60_000, inProgressPollMs: 1 })),
+    ).resolves.toEqual({ outcome: 'applied', output: applied, duplicate: true });
+    expect(looks).toBe(3);
+    expect(sqsMock.calls()).toHaveLength(0);
+  });
+
+  it('on the last receive, parks a record with its reason when another delivery still runs it as the deadline nears', async () => {
+    const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
+    let looks = 0;
+    const startWorkflow = async (): Promise<never> => {
+      looks += 1;
+      throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
+    };
+    let remaining = 7_000;
+
+    await expect(
+      dispatchRecord(
+        sqsRecord({ receiveCount: config.maxReceiveCount, messageId: 'm-late' }),
+        deps({ startWorkflow, remainingMs: () => (remaining -= 1_000), inProgressPollMs: 1 }),
+      ),
+    ).resolves.toMatchObject({ outcome: 'parked', errorName: 'IdempotencyAlreadyInProgressError' });
+    expect(looks).toBeGreaterThan(1);
+    expect(parkedAttributes()).toMatchObject({ errorName: 'IdempotencyAlreadyInProgressError', sourceMessageId: 'm-late', receiveCount: String(config.maxReceiveCount) });
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
   });
 
   it('logs with the message id and Genesys correlation id of each record', async () => {

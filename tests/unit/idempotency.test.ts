@@ -159,6 +159,23 @@ describe('dispatcher idempotency (DynamoDB in moto)', () => {
     expect(sfnMock.commandCalls(StartSyncExecutionCommand)).toHaveLength(1);
     expect(sqsMock.calls()).toHaveLength(0);
   });
+  it('on the last receive, waits for the delivery still running the message and settles as its duplicate', async () => {
+    let finish: (value: StartSyncExecutionOutput) => void = () => undefined;
+    sfnMock.on(StartSyncExecutionCommand).callsFake(() => new Promise<StartSyncExecutionOutput>((resolve) => (finish = resolve)));
+    const messageId = randomUUID();
+    const patient: DispatchDeps = { ...deps, remainingMs: () => 60_000, inProgressPollMs: 20 };
+
+    const first = dispatchRecord(sqsRecord({ messageId, receiptHandle: 'first', receiveCount: config.maxReceiveCount - 1 }), patient);
+    await waitFor(() => sfnMock.commandCalls(StartSyncExecutionCommand).length === 1);
+    const last = dispatchRecord(sqsRecord({ messageId, receiptHandle: 'last', receiveCount: config.maxReceiveCount }), patient);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    finish(succeeded(messageId));
+
+    await expect(first).resolves.toMatchObject({ outcome: 'applied' });
+    await expect(last).resolves.toMatchObject({ outcome: 'applied', duplicate: true });
+    expect(sfnMock.commandCalls(StartSyncExecutionCommand)).toHaveLength(1);
+    expect(sqsMock.calls()).toHaveLength(0);
+  });
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
