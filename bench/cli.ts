@@ -13,7 +13,7 @@ import { PROJECT_ROOT, functionProperty, loadTemplate } from '../scripts/templat
 import { coldStart } from './cold-start.js';
 import { PRICES, biggestLever, costPerMillionEvents, defaultTracedShare, type CostBreakdown, type CostInputs } from './cost.js';
 import { handlerOverhead } from './overhead.js';
-import { goodput, throughput, type GoodputResult, type GoodputSettings } from './pipeline.js';
+import { goodput, throughput, type GoodputResult, type GoodputSettings, type ThroughputResult } from './pipeline.js';
 import { renderMarkdown, renderTable, lastLine, type BenchReport } from './report.js';
 import { machineInfo, ratio } from './stats.js';
 
@@ -53,6 +53,33 @@ function costInputs(run: GoodputResult, settings: GoodputSettings, memory: { dis
     // One GetSecretValue per environment every GENESYS_SECRET_MAX_AGE_SECONDS (300), at the limit's rate.
     secretsManagerCallsPerEvent: 1 / (300 * REAL_EVENTS_PER_SECOND),
     logBytesPerEvent: perEvent(run.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION * (run.dispatcherInvocations + run.processorInvocations)),
+    tracedShare: dispatcherInvocationsPerEvent * defaultTracedShare(REAL_EVENTS_PER_SECOND * dispatcherInvocationsPerEvent),
+  };
+}
+
+/**
+ * The model's inputs while the pipeline keeps up (offered load at or under the limit): nothing waits
+ * for the limiter and nothing retries, so durations, batches and log volume come from the unthrottled
+ * throughput stage, which runs the template's batch settings in real time.
+ */
+function keepingUpInputs(local: ThroughputResult, memory: { dispatcher: number; processor: number }): CostInputs {
+  const processorSeconds = local.meanInvocationMs.processor / 1000;
+  const dispatcherInvocationsPerEvent = local.dispatcherInvocationsPerRecord;
+  return {
+    // EventBridge's SendMessage, then one receive and one DeleteMessageBatch per batch.
+    sqsRequestsPerEvent: 1 + 2 * dispatcherInvocationsPerEvent,
+    dispatcherInvocationsPerEvent,
+    dispatcherSecondsPerEvent: local.meanInvocationMs.dispatcherPerRecord / 1000,
+    dispatcherMemoryMb: memory.dispatcher,
+    processorInvocationsPerEvent: 1,
+    processorSecondsPerEvent: processorSeconds,
+    processorMemoryMb: memory.processor,
+    executionsPerEvent: 1,
+    executionSeconds: processorSeconds,
+    dynamoDbWritesPerEvent: 2,
+    dynamoDbReadsPerEvent: 0,
+    secretsManagerCallsPerEvent: 1 / (300 * REAL_EVENTS_PER_SECOND),
+    logBytesPerEvent: local.logBytesPerEvent + PLATFORM_LOG_BYTES_PER_INVOCATION * (dispatcherInvocationsPerEvent + 1),
     tracedShare: dispatcherInvocationsPerEvent * defaultTracedShare(REAL_EVENTS_PER_SECOND * dispatcherInvocationsPerEvent),
   };
 }
@@ -102,6 +129,7 @@ async function main(): Promise<void> {
       prices: PRICES,
       design: { inputs: costInputs(runs.design, settings, memory, 1, local.meanInvocationMs.processor), ...designCost },
       baseline: { inputs: costInputs(runs.baseline, settings, memory, 2, local.meanInvocationMs.processor), ...baselineCost },
+      keepingUp: { inputs: keepingUpInputs(local, memory), ...costPerMillionEvents(keepingUpInputs(local, memory)) },
       lever: biggestLever(designCost, baselineCost),
     },
   };

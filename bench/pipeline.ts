@@ -244,6 +244,10 @@ export interface ThroughputResult {
   cpuMsPerEvent: { moto: number; mainThread: number; workers: number };
   /** Mean wall ms of an invocation, per function (for the cost model: billed duration). */
   meanInvocationMs: { dispatcherPerRecord: number; processor: number };
+  /** Dispatcher invocations (SQS batches) per record delivered, with the template's batch settings. */
+  dispatcherInvocationsPerRecord: number;
+  /** Bytes the functions logged per event of the main run. */
+  logBytesPerEvent: number;
   summary: RunSummary;
 }
 
@@ -303,8 +307,12 @@ export async function throughput(settings: { events: number; perKind: number; ti
     const events: RunEvent[] = load.events.map((event) => ({ entry: event.entry, expected: event.expected }));
     log(`  throughput: ${events.length} events as fast as PutEvents takes them, no Genesys limit`);
     const cpuBefore = { moto: motoCpuMs(), main: mainThreadCpuMs(), process: processCpuMs() };
+    const logBefore = logSize(stack);
     const summary = await runLoad(stack, { events, conversations: load.conversations, ratePerSecond: 0 });
+    const logBytes = logSize(stack) - logBefore;
     const cpuAfter = { moto: motoCpuMs(), main: mainThreadCpuMs(), process: processCpuMs() };
+    const dispatcherMain = timing.totals[DISPATCHER];
+    const dispatcherInvocationsPerRecord = dispatcherMain === undefined ? 0 : ratio(dispatcherMain.count, dispatcherMain.records);
     const perEvent = (ms: number): number => ms / Math.max(1, summary.in);
     const main = cpuAfter.main - cpuBefore.main;
 
@@ -337,6 +345,8 @@ export async function throughput(settings: { events: number; perKind: number; ti
         dispatcherPerRecord: dispatcher === undefined ? 0 : dispatcher.ms / Math.max(1, dispatcher.records),
         processor: processor === undefined ? 0 : processor.ms / Math.max(1, processor.count),
       },
+      dispatcherInvocationsPerRecord,
+      logBytesPerEvent: perEvent(logBytes),
       summary,
     };
   } finally {
