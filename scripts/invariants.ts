@@ -139,6 +139,15 @@ export function checkDispatcherOutlastsWorkflow(template: Template, asl: AslDefi
     : [`${IDS.dispatcher} Timeout ${timeout} is not greater than the state machine TimeoutSeconds ${asl.TimeoutSeconds}`];
 }
 
+/** The dispatcher's WORKFLOW_TIMEOUT_SECONDS is the state machine's TimeoutSeconds: it decides when a workflow can still be started. */
+export function checkWorkflowTimeoutKnown(template: Template, asl: AslDefinition): string[] {
+  const variable = functionEnvironment(template, IDS.dispatcher).WORKFLOW_TIMEOUT_SECONDS;
+  if (variable === undefined) return [`${IDS.dispatcher} has no WORKFLOW_TIMEOUT_SECONDS`];
+  return Number(variable) === asl.TimeoutSeconds
+    ? []
+    : [`${IDS.dispatcher} WORKFLOW_TIMEOUT_SECONDS ${String(variable)} is not the state machine TimeoutSeconds ${asl.TimeoutSeconds}`];
+}
+
 /** Worst-case retry time < TimeoutSeconds ≤ 300 (an Express execution runs at most 5 minutes). */
 export function checkRetryBudget(asl: AslDefinition): string[] {
   const violations: string[] = [];
@@ -397,6 +406,7 @@ export interface InvariantInputs {
 export const INVARIANTS: Record<string, (inputs: InvariantInputs) => string[]> = {
   'visibility timeout covers 6 dispatcher timeouts': ({ template }) => checkVisibilityTimeout(template),
   'dispatcher outlasts the workflow': ({ template, asl }) => checkDispatcherOutlastsWorkflow(template, asl),
+  'the dispatcher knows the workflow timeout': ({ template, asl }) => checkWorkflowTimeoutKnown(template, asl),
   'retries fit the workflow timeout': ({ asl }) => checkRetryBudget(asl),
   'idempotency outlives every redelivery': ({ template }) => checkIdempotencyExpiry(template),
   'redeliveries ride out a 10-minute outage': ({ template }) => checkRedeliveryWindow(template),

@@ -57,7 +57,7 @@ export interface DispatchDeps extends WorkflowDeps {
   inProgressPollMs?: number;
 }
 
-/** What the last receive keeps back from its deadline while it waits for another delivery, to park in time. */
+/** Kept back from the deadline beyond a whole workflow, when the last receive decides whether it may still look (and start one). */
 const IN_PROGRESS_DEADLINE_MARGIN_MS = 5_000;
 /** Added to the invocation's remaining time when a record comes back after another delivery has surely ended. */
 const IN_PROGRESS_REDELIVERY_MARGIN_SECONDS = 5;
@@ -127,7 +127,7 @@ export async function dispatchRecord(record: SQSRecord, deps: DispatchDeps): Pro
   } catch (error) {
     if (receiveCount >= deps.config.maxReceiveCount) {
       // SQS would move the record to the DLQ after this receive without saying why: park it with the reason.
-      // Also when another delivery still runs it: that one may yet apply it, and a redrive of an applied event is a suppressed duplicate.
+      // Also when another delivery still runs it: that one may yet apply it, and a redrive then applies it again, which is harmless (repeatable writes).
       const failure = { errorName: nameOf(error), errorMessage: `gave up after ${receiveCount} receives: ${messageOf(error)}` };
       try {
         await park(record, failure, { ...deps, logger: log });
@@ -144,11 +144,14 @@ export async function dispatchRecord(record: SQSRecord, deps: DispatchDeps): Pro
  * The last receive of a message that another delivery is still dispatching (SQS may hand one message out
  * twice): failing it would let the redrive policy move it, without a reason, while the other delivery may
  * still apply it. So it looks again every `inProgressPollMs` until that delivery has settled (its result is
- * then this one's, as a duplicate), or has failed or timed out (this one then runs the workflow itself),
- * or until this invocation's own deadline is near: then the in-progress error goes to the caller, which parks.
+ * then this one's, as a duplicate), or has failed or timed out (this one then runs the workflow itself).
+ * A look may start the workflow, so it looks only while a whole workflow still fits before this
+ * invocation's deadline: a Lambda timeout would fail the whole batch, and with it every batch-mate on its
+ * last receive. Past that, the in-progress error goes to the caller, which parks the record with it.
  */
 async function startAfterOtherDelivery(start: () => Promise<DispatchResult>, deps: DispatchDeps, log: Logger): Promise<DispatchResult> {
   const pollMs = deps.inProgressPollMs ?? 1_000;
+  const workflowMs = deps.config.workflowTimeoutSeconds * 1_000 + IN_PROGRESS_DEADLINE_MARGIN_MS;
   for (let waited = false; ; waited = true) {
     try {
       const result = await start();
@@ -156,7 +159,7 @@ async function startAfterOtherDelivery(start: () => Promise<DispatchResult>, dep
       return result;
     } catch (error) {
       const remaining = deps.remainingMs?.() ?? 0;
-      if (!(error instanceof IdempotencyAlreadyInProgressError) || remaining - pollMs < IN_PROGRESS_DEADLINE_MARGIN_MS) throw error;
+      if (!(error instanceof IdempotencyAlreadyInProgressError) || remaining - pollMs < workflowMs) throw error;
       if (!waited) log.warn('last receive: waiting for another delivery of this message to end', { remainingMs: remaining });
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }

@@ -48,6 +48,11 @@ export interface DispatcherConfig {
    * still-failing record itself, with its reason, instead of leaving SQS to move it without one.
    */
   maxReceiveCount: number;
+  /**
+   * The state machine's TimeoutSeconds: the longest a StartSyncExecution can run. The last receive of a
+   * message another delivery is running takes the workflow over only while this much time is left.
+   */
+  workflowTimeoutSeconds: number;
 }
 
 /** Reads the dispatcher's configuration. */
@@ -61,6 +66,7 @@ export function readDispatcherConfig(env: Env = process.env): DispatcherConfig {
     retryBaseDelaySeconds: positiveNumber(env, 'RETRY_BASE_DELAY_SECONDS'),
     retryMaxDelaySeconds: Math.min(positiveNumber(env, 'RETRY_MAX_DELAY_SECONDS'), 43_200),
     maxReceiveCount: positiveNumber(env, 'MAX_RECEIVE_COUNT'),
+    workflowTimeoutSeconds: positiveNumber(env, 'WORKFLOW_TIMEOUT_SECONDS'),
   };
 }
 

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_AWS_ENV } from '../moto.js';
-import { scaledTimeoutSeconds } from '../time-scale.js';
+import { MIN_SCALED_TIMEOUT_SECONDS, scaledTimeoutSeconds } from '../time-scale.js';
 import type { Template, TemplateResource } from '../../scripts/template.js';
 import { NotCreatedError, TemplateResolver, type ResourceValues } from './template.js';
 
@@ -116,7 +116,9 @@ async function createQueue(context: Context, logicalId: string, properties: Reco
     if (resolved[name] !== undefined) attributes[name] = String(resolved[name]);
   }
   if (attributes.VisibilityTimeout !== undefined) {
-    attributes.VisibilityTimeout = String(Math.round(scaledTimeoutSeconds(Number(attributes.VisibilityTimeout), context.options.timeScale ?? 1)));
+    // Floored at 6 floored function timeouts, so it stays above the dispatcher's timeout at any scale.
+    const floor = 6 * MIN_SCALED_TIMEOUT_SECONDS;
+    attributes.VisibilityTimeout = String(Math.round(scaledTimeoutSeconds(Number(attributes.VisibilityTimeout), context.options.timeScale ?? 1, floor)));
   }
   for (const name of ['RedrivePolicy', 'RedriveAllowPolicy']) {
     const policy = resolved[name] as Record<string, unknown> | undefined;

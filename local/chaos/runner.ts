@@ -5,9 +5,9 @@
  * within the bounds the design implies (docs/reliability.md derives them).
  *
  * Time: `timeScale` divides the template's Lambda and workflow durations (as `npm start --time-scale`);
- * `sqsScale` divides what the local stack does not scale, the queue's VisibilityTimeout and the
- * dispatcher's redelivery backoff (RETRY_*_DELAY_SECONDS). Both are set for the run only, from the
- * template's own values: nothing deployed changes.
+ * `sqsScale` divides the queue's VisibilityTimeout (set here over the stack's own scaled value) and the
+ * dispatcher's redelivery backoff (RETRY_*_DELAY_SECONDS), which the local stack does not scale. Both are
+ * set for the run only, from the template's own values: nothing deployed changes.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';

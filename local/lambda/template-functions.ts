@@ -14,6 +14,7 @@ import {
   type Template,
 } from '../../scripts/template.js';
 import type { TemplateResolver } from '../aws/template.js';
+import { scaledTimeoutSeconds } from '../time-scale.js';
 import type { FunctionPoolOptions } from './runtime.js';
 
 /** Where a function's code comes from. */
@@ -85,6 +86,10 @@ export function functionPoolsFromTemplate(options: TemplateFunctionsOptions): Fu
       LAMBDA_TASK_ROOT: dirname(handler.path),
       _HANDLER: String(functionProperty(template, logicalId, 'Handler') ?? 'handler.handler'),
     };
+    // The dispatcher's copy of the workflow timeout shrinks as the state machine's own TimeoutSeconds does.
+    if (variables.WORKFLOW_TIMEOUT_SECONDS !== undefined) {
+      variables.WORKFLOW_TIMEOUT_SECONDS = String(scaledTimeoutSeconds(Number(variables.WORKFLOW_TIMEOUT_SECONDS), options.timeScale ?? 1));
+    }
     return {
       functionName: logicalId,
       handlerPath: handler.path,

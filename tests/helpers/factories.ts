@@ -114,6 +114,7 @@ export function dispatcherConfig(overrides: Partial<DispatcherConfig> = {}): Dis
     retryBaseDelaySeconds: 2,
     retryMaxDelaySeconds: 300,
     maxReceiveCount: 5,
+    workflowTimeoutSeconds: 30,
     ...overrides,
   };
 }

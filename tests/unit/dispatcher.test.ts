@@ -253,7 +253,8 @@ describe('dispatch', () => {
       looks += 1;
       throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
     };
-    let remaining = 7_000;
+    // The factory's workflow timeout is 30 s: looks stop once 30 s + 5 s no longer fit.
+    let remaining = 38_000;
 
     await expect(
       dispatchRecord(
@@ -261,9 +262,23 @@ describe('dispatch', () => {
         deps({ startWorkflow, remainingMs: () => (remaining -= 1_000), inProgressPollMs: 1 }),
       ),
     ).resolves.toMatchObject({ outcome: 'parked', errorName: 'IdempotencyAlreadyInProgressError' });
-    expect(looks).toBeGreaterThan(1);
+    expect(looks).toBe(3);
     expect(parkedAttributes()).toMatchObject({ errorName: 'IdempotencyAlreadyInProgressError', sourceMessageId: 'm-late', receiveCount: String(config.maxReceiveCount) });
     expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+  });
+
+  it('on the last receive, never looks again (a look may start the workflow) once a whole workflow no longer fits', async () => {
+    const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
+    let looks = 0;
+    const startWorkflow = async (): Promise<never> => {
+      looks += 1;
+      throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
+    };
+
+    await expect(
+      dispatchRecord(sqsRecord({ receiveCount: config.maxReceiveCount }), deps({ startWorkflow, remainingMs: () => 20_000, inProgressPollMs: 1 })),
+    ).resolves.toMatchObject({ outcome: 'parked', errorName: 'IdempotencyAlreadyInProgressError' });
+    expect(looks).toBe(1);
   });
 
   it('logs with the message id and Genesys correlation id of each record', async () => {

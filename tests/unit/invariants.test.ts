@@ -47,6 +47,12 @@ describe('configuration invariants', () => {
     ['dispatcher outlasts the workflow', 'a workflow without TimeoutSeconds', (_, asl) => {
       delete asl.TimeoutSeconds;
     }, /no TimeoutSeconds/],
+    ['the dispatcher knows the workflow timeout', 'a workflow timeout changed in the ASL only', (_, asl) => {
+      asl.TimeoutSeconds = 120;
+    }, /WORKFLOW_TIMEOUT_SECONDS 150 is not the state machine TimeoutSeconds 120/],
+    ['the dispatcher knows the workflow timeout', 'no WORKFLOW_TIMEOUT_SECONDS', (t) => {
+      delete dispatcherEnv(t).WORKFLOW_TIMEOUT_SECONDS;
+    }, /DispatcherFunction has no WORKFLOW_TIMEOUT_SECONDS/],
     ['retries fit the workflow timeout', 'more retries than the timeout holds', (_, asl) => {
       retrierFor(asl, 'Genesys.RateLimited').MaxAttempts = 6;
     }, /worst-case retry time \d+ s is not below TimeoutSeconds 150/],

@@ -306,6 +306,7 @@ describe('template.yaml', () => {
         retryBaseDelaySeconds: 120,
         retryMaxDelaySeconds: 900,
         maxReceiveCount: 5,
+        workflowTimeoutSeconds: 150,
       });
     });
 
