@@ -13,7 +13,7 @@ import { PROJECT_ROOT, functionProperty, loadTemplate } from '../scripts/templat
 import { coldStart } from './cold-start.js';
 import { PRICES, biggestLever, costPerMillionEvents, defaultTracedShare, type CostBreakdown, type CostInputs } from './cost.js';
 import { handlerOverhead } from './overhead.js';
-import { goodput, throughput, type GoodputResult, type GoodputSettings, type ThroughputResult } from './pipeline.js';
+import { goodput, throughput, type GoodputResult, type GoodputSettings, type KeepingUpResult } from './pipeline.js';
 import { renderMarkdown, renderTable, lastLine, type BenchReport } from './report.js';
 import { machineInfo, ratio } from './stats.js';
 
@@ -58,29 +58,26 @@ function costInputs(run: GoodputResult, settings: GoodputSettings, memory: { dis
 }
 
 /**
- * The model's inputs while the pipeline keeps up (offered load at or under the limit): nothing waits
- * for the limiter and nothing retries, so durations, batches and log volume come from the unthrottled
- * throughput stage, which runs the template's batch settings in real time.
+ * The model's inputs while the pipeline keeps up: the paced run at the real limit (bench/pipeline.ts
+ * `keepUp`), with the template's batch settings, in real time. Nothing waits for a limiter, nothing retries.
  */
-function keepingUpInputs(local: ThroughputResult, memory: { dispatcher: number; processor: number }): CostInputs {
-  const processorSeconds = local.meanInvocationMs.processor / 1000;
-  const dispatcherInvocationsPerEvent = local.dispatcherInvocationsPerRecord;
+function keepingUpInputs(run: KeepingUpResult, memory: { dispatcher: number; processor: number }): CostInputs {
   return {
     // EventBridge's SendMessage, then one receive and one DeleteMessageBatch per batch.
-    sqsRequestsPerEvent: 1 + 2 * dispatcherInvocationsPerEvent,
-    dispatcherInvocationsPerEvent,
-    dispatcherSecondsPerEvent: local.meanInvocationMs.dispatcherPerRecord / 1000,
+    sqsRequestsPerEvent: 1 + 2 * run.dispatcherInvocationsPerEvent,
+    dispatcherInvocationsPerEvent: run.dispatcherInvocationsPerEvent,
+    dispatcherSecondsPerEvent: run.dispatcherSecondsPerEvent,
     dispatcherMemoryMb: memory.dispatcher,
-    processorInvocationsPerEvent: 1,
-    processorSecondsPerEvent: processorSeconds,
+    processorInvocationsPerEvent: run.processorInvocationsPerEvent,
+    processorSecondsPerEvent: run.processorInvocationsPerEvent * run.processorSecondsPerInvocation,
     processorMemoryMb: memory.processor,
     executionsPerEvent: 1,
-    executionSeconds: processorSeconds,
+    executionSeconds: run.processorSecondsPerInvocation,
     dynamoDbWritesPerEvent: 2,
     dynamoDbReadsPerEvent: 0,
-    secretsManagerCallsPerEvent: 1 / (300 * REAL_EVENTS_PER_SECOND),
-    logBytesPerEvent: local.logBytesPerEvent + PLATFORM_LOG_BYTES_PER_INVOCATION * (dispatcherInvocationsPerEvent + 1),
-    tracedShare: dispatcherInvocationsPerEvent * defaultTracedShare(REAL_EVENTS_PER_SECOND * dispatcherInvocationsPerEvent),
+    secretsManagerCallsPerEvent: 1 / (300 * run.ratePerSecond),
+    logBytesPerEvent: run.logBytesPerEvent + PLATFORM_LOG_BYTES_PER_INVOCATION * (run.dispatcherInvocationsPerEvent + run.processorInvocationsPerEvent),
+    tracedShare: run.dispatcherInvocationsPerEvent * defaultTracedShare(run.ratePerSecond * run.dispatcherInvocationsPerEvent),
   };
 }
 
@@ -105,7 +102,7 @@ async function main(): Promise<void> {
   log('goodput under the Genesys limit');
   const runs = await goodput(settings, log);
   log('local throughput');
-  const local = await throughput({ events: quick ? 40 : 600, perKind: quick ? 10 : 60, timeScale: 1, seed: 3 }, log);
+  const local = await throughput({ events: quick ? 40 : 600, perKind: quick ? 10 : 60, keepingUpEvents: quick ? 20 : 150, timeScale: 1, seed: 3 }, log);
 
   const template = loadTemplate();
   const memoryOf = (id: string): number => Number(functionProperty(template, id, 'MemorySize') ?? 256);
@@ -129,7 +126,7 @@ async function main(): Promise<void> {
       prices: PRICES,
       design: { inputs: costInputs(runs.design, settings, memory, 1, local.meanInvocationMs.processor), ...designCost },
       baseline: { inputs: costInputs(runs.baseline, settings, memory, 2, local.meanInvocationMs.processor), ...baselineCost },
-      keepingUp: { inputs: keepingUpInputs(local, memory), ...costPerMillionEvents(keepingUpInputs(local, memory)) },
+      keepingUp: { inputs: keepingUpInputs(local.keepingUp, memory), ...costPerMillionEvents(keepingUpInputs(local.keepingUp, memory)), run: local.keepingUp },
       lever: biggestLever(designCost, baselineCost),
     },
   };

@@ -54,7 +54,7 @@ export const VARIANTS: Variant[] = [
   },
   {
     name: 'plain-reference',
-    describe: 'bench/reference/: the design card\'s dependencies wired the obvious way, plain minified ESM (no MainFields, no External)',
+    describe: 'bench/reference/: the design card\'s dependencies wired the obvious way, plain minified ESM (no MainFields, no External, SAM\'s default Target es2020)',
     change: (p) => ({
       EntryPoints: p.EntryPoints.map((entry) => entry.replace(/^functions\//, 'bench/reference/')),
       Format: 'esm',

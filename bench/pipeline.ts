@@ -244,12 +244,26 @@ export interface ThroughputResult {
   cpuMsPerEvent: { moto: number; mainThread: number; workers: number };
   /** Mean wall ms of an invocation, per function (for the cost model: billed duration). */
   meanInvocationMs: { dispatcherPerRecord: number; processor: number };
-  /** Dispatcher invocations (SQS batches) per record delivered, with the template's batch settings. */
-  dispatcherInvocationsPerRecord: number;
-  /** Bytes the functions logged per event of the main run. */
-  logBytesPerEvent: number;
+  /** The pipeline keeping up: events offered at Genesys' real limit for one token, in real time. */
+  keepingUp: KeepingUpResult;
   summary: RunSummary;
 }
+
+/** A paced run at the real limit with the template's batch settings: what the cost model's "keeping up" reads. */
+export interface KeepingUpResult {
+  events: number;
+  ratePerSecond: number;
+  applied: number;
+  dispatcherInvocationsPerEvent: number;
+  /** Dispatcher wall seconds per event: each batch's wall time over its records. */
+  dispatcherSecondsPerEvent: number;
+  processorInvocationsPerEvent: number;
+  processorSecondsPerInvocation: number;
+  logBytesPerEvent: number;
+}
+
+/** Genesys' limit for one token, 300 requests a minute, as events a second (one PATCH each). */
+export const REAL_LIMIT_EVENTS_PER_SECOND = 300 / 60;
 
 function logSize(stack: LocalStack): number {
   try {
@@ -293,8 +307,42 @@ function timeInvocations(stack: LocalStack): { totals: Record<string, { ms: numb
   return { totals };
 }
 
-/** Local throughput with no Genesys limit, then the two requests-per-event runs on the same stack. */
-export async function throughput(settings: { events: number; perKind: number; timeScale: number; seed: number }, log: (line: string) => void): Promise<ThroughputResult> {
+/**
+ * Events of the goodput runs' kind (acted on, one PATCH each) offered at the real limit on a warm stack
+ * with the template's batch settings, in real time: nothing waits for a limiter, nothing retries.
+ */
+async function keepUp(stack: LocalStack, timing: ReturnType<typeof timeInvocations>, count: number, seed: number, log: (line: string) => void): Promise<KeepingUpResult> {
+  const { events, conversations } = writeEvents(count, seed);
+  log(`  keeping up: ${events.length} events at ${REAL_LIMIT_EVENTS_PER_SECOND}/s with the template's batch settings`);
+  const before = structuredClone(timing.totals);
+  const logBefore = logSize(stack);
+  const summary = await runLoad(stack, { events, conversations, ratePerSecond: REAL_LIMIT_EVENTS_PER_SECOND });
+  const logBytes = logSize(stack) - logBefore;
+  const delta = (fn: string): { ms: number; count: number; records: number } => {
+    const after = timing.totals[fn] ?? { ms: 0, count: 0, records: 0 };
+    const earlier = before[fn] ?? { ms: 0, count: 0, records: 0 };
+    return { ms: after.ms - earlier.ms, count: after.count - earlier.count, records: after.records - earlier.records };
+  };
+  const dispatcher = delta(DISPATCHER);
+  const processor = delta(PROCESSOR);
+  const perEvent = (n: number): number => ratio(n, summary.in);
+  return {
+    events: summary.in,
+    ratePerSecond: REAL_LIMIT_EVENTS_PER_SECOND,
+    applied: summary.applied,
+    dispatcherInvocationsPerEvent: perEvent(dispatcher.count),
+    dispatcherSecondsPerEvent: perEvent(dispatcher.ms / 1000),
+    processorInvocationsPerEvent: perEvent(processor.count),
+    processorSecondsPerInvocation: ratio(processor.ms / 1000, processor.count),
+    logBytesPerEvent: perEvent(logBytes),
+  };
+}
+
+/** Local throughput with no Genesys limit, then the two requests-per-event runs and the keeping-up run on the same stack. */
+export async function throughput(
+  settings: { events: number; perKind: number; keepingUpEvents: number; timeScale: number; seed: number },
+  log: (line: string) => void,
+): Promise<ThroughputResult> {
   const stack = await startLocalStack({
     timeScale: settings.timeScale,
     genesys: { requestsPerMinute: 1_000_000, faultRate: 0, seed: settings.seed },
@@ -307,12 +355,10 @@ export async function throughput(settings: { events: number; perKind: number; ti
     const events: RunEvent[] = load.events.map((event) => ({ entry: event.entry, expected: event.expected }));
     log(`  throughput: ${events.length} events as fast as PutEvents takes them, no Genesys limit`);
     const cpuBefore = { moto: motoCpuMs(), main: mainThreadCpuMs(), process: processCpuMs() };
-    const logBefore = logSize(stack);
     const summary = await runLoad(stack, { events, conversations: load.conversations, ratePerSecond: 0 });
-    const logBytes = logSize(stack) - logBefore;
     const cpuAfter = { moto: motoCpuMs(), main: mainThreadCpuMs(), process: processCpuMs() };
-    const dispatcherMain = timing.totals[DISPATCHER];
-    const dispatcherInvocationsPerRecord = dispatcherMain === undefined ? 0 : ratio(dispatcherMain.count, dispatcherMain.records);
+    // Invocation times of this run only: the runs below have other loads.
+    const mainTotals = structuredClone(timing.totals);
     const perEvent = (ms: number): number => ms / Math.max(1, summary.in);
     const main = cpuAfter.main - cpuBefore.main;
 
@@ -322,11 +368,12 @@ export async function throughput(settings: { events: number; perKind: number; ti
     const withSummary = await runLoad(stack, { events: withParticipant.events, conversations: withParticipant.conversations, ratePerSecond: 0 });
     const withoutParticipant = writeEvents(settings.perKind, settings.seed + 2, 1, customer);
     const withoutSummary = await runLoad(stack, { events: withoutParticipant.events, conversations: withoutParticipant.conversations, ratePerSecond: 0 });
+    const keepingUp = await keepUp(stack, timing, settings.keepingUpEvents, settings.seed + 3, log);
     const stats = stack.stats();
     const processorEnvironments = stats.lambda[PROCESSOR]?.coldStarts ?? 0;
     const tokenRequests = summary.tokenRequests + withSummary.tokenRequests + withoutSummary.tokenRequests;
-    const dispatcher = timing.totals[DISPATCHER];
-    const processor = timing.totals[PROCESSOR];
+    const dispatcher = mainTotals[DISPATCHER];
+    const processor = mainTotals[PROCESSOR];
     return {
       events: summary.in,
       eventsPerSecond: summary.throughputPerSecond,
@@ -345,8 +392,7 @@ export async function throughput(settings: { events: number; perKind: number; ti
         dispatcherPerRecord: dispatcher === undefined ? 0 : dispatcher.ms / Math.max(1, dispatcher.records),
         processor: processor === undefined ? 0 : processor.ms / Math.max(1, processor.count),
       },
-      dispatcherInvocationsPerRecord,
-      logBytesPerEvent: perEvent(logBytes),
+      keepingUp,
       summary,
     };
   } finally {
