@@ -14,6 +14,17 @@ export interface Change {
   ratio: string;
 }
 
+/** The import-ratio row of one change to one function. */
+function importRow(change: string, fn: string, before: BundleFigures, after: BundleFigures): Change {
+  return {
+    change,
+    figure: `${fn} import / bare node`,
+    before: `${round(before.importRatio, 2)}×`,
+    after: `${round(after.importRatio, 2)}×`,
+    ratio: `${round(after.importRatio / before.importRatio, 2)}×`,
+  };
+}
+
 /** Two rows, bundle size and import ratio, for one change to one function's build. */
 function bundleRows(change: string, fn: string, before: BundleFigures, after: BundleFigures): Change[] {
   return [
@@ -24,13 +35,7 @@ function bundleRows(change: string, fn: string, before: BundleFigures, after: Bu
       after: String(round(after.bytes / 1024, 1)),
       ratio: `${round(after.bytes / before.bytes, 2)}×`,
     },
-    {
-      change: '〃',
-      figure: `${fn} import / bare node`,
-      before: `${round(before.importRatio, 2)}×`,
-      after: `${round(after.importRatio, 2)}×`,
-      ratio: `${round(after.importRatio / before.importRatio, 2)}×`,
-    },
+    importRow('〃', fn, before, after),
   ];
 }
 
@@ -63,7 +68,7 @@ export function changes(bundles: readonly BundleFigures[]): Change[] {
     });
     const startRows = START_CHANGES.flatMap(({ withoutIt, change }) => {
       const before = find(withoutIt, fn);
-      return before === undefined ? [] : [bundleRows(change, fn, before, after)[1] as Change].map((row) => ({ ...row, change }));
+      return before === undefined ? [] : [importRow(change, fn, before, after)];
     });
     return [...buildRows, ...startRows];
   });
