@@ -29,19 +29,68 @@ export const WORKFLOW_RETRIED_ERRORS: readonly string[] = [
 ];
 
 /**
- * Errors that no amount of retrying fixes: the dispatcher parks them in the DLQ at once.
- * `Genesys.NotFound` is here because the workflow has already retried it for eventual consistency.
+ * Our errors that a later receive can fix: Genesys (or its token endpoint) unavailable or refusing for
+ * now, credentials or configuration being fixed. `Genesys.NotFound` is not: the workflow has already
+ * retried it for eventual consistency.
  */
-export const NEVER_REDELIVERED_ERRORS: readonly string[] = [
-  ErrorName.InvalidEvent,
-  ErrorName.Forbidden,
-  ErrorName.BadRequest,
-  ErrorName.NotFound,
+export const REDELIVERED_ERRORS: readonly string[] = [
+  ErrorName.RateLimited,
+  ErrorName.Unavailable,
+  ErrorName.Unauthorized,
+  ErrorName.Configuration,
 ];
 
-/** Whether a failed record should go back to SQS for another receive (true) or straight to the DLQ. */
+/**
+ * Lambda and Step Functions errors of a workflow that a later attempt can fix: the service failing or
+ * throttling, a sandbox that timed out or died, a function being deployed. AWS recommends retrying the
+ * Lambda ones (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+ */
+export const TRANSIENT_PLATFORM_ERRORS: readonly string[] = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.Unknown',
+  'Lambda.ResourceNotFoundException',
+  'Lambda.ResourceConflictException',
+  'States.Timeout',
+  'States.Permissions',
+  'Sandbox.Timedout',
+];
+
+/** Lambda runtime errors (`Runtime.ExitError`, `Runtime.ImportModuleError`, ...): a crash or a deploy, never the event. */
+const RUNTIME_ERROR_PREFIX = 'Runtime.';
+
+/**
+ * Whether a workflow that failed with `errorName` should go back to SQS for another receive (true) or
+ * straight to the DLQ. Only names known to be transient come back: anything else (InvalidEvent, a 4xx
+ * from Genesys, `States.Runtime`, a TypeError of a bug) fails the same way on every receive, so each
+ * further receive would only cost a Genesys request and half an hour before the park.
+ */
 export function isRedeliverable(errorName: string): boolean {
-  return !NEVER_REDELIVERED_ERRORS.includes(errorName);
+  return REDELIVERED_ERRORS.includes(errorName) || TRANSIENT_PLATFORM_ERRORS.includes(errorName) || errorName.startsWith(RUNTIME_ERROR_PREFIX);
+}
+
+/** How a message says how long Genesys asked to wait; the dispatcher reads it back from a failed workflow's cause. */
+export function retryAfterText(seconds: number): string {
+  return `retry after ${seconds} s`;
+}
+
+/** The seconds a message names with {@link retryAfterText}; undefined when it names none. */
+export function retryAfterOf(message: string | undefined): number | undefined {
+  const match = /\bretry after (\d+(?:\.\d+)?) s\b/.exec(message ?? '');
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** The name of anything thrown: an Error's `name`, else `UnknownError`. */
+export function errorNameOf(error: unknown): string {
+  return error instanceof Error && error.name ? error.name : 'UnknownError';
+}
+
+/** The message of anything thrown. */
+export function errorMessageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Context fields an error can carry; all optional, all safe to log (never a credential). */
@@ -83,9 +132,17 @@ export class InvalidEvent extends PipelineError {
   override readonly name = ErrorName.InvalidEvent;
 }
 
-/** Genesys answered 429; `retryAfterSeconds` carries its `Retry-After`. */
+/**
+ * Genesys answered 429 (or the local limit holds the token); `retryAfterSeconds` carries its `Retry-After`,
+ * and the message says it too: only the message reaches the dispatcher through a failed workflow's cause.
+ */
 export class GenesysRateLimited extends PipelineError {
   override readonly name = ErrorName.RateLimited;
+
+  constructor(message: string, context: ErrorContext = {}) {
+    const seconds = context.retryAfterSeconds;
+    super(seconds === undefined ? message : `${message}; ${retryAfterText(seconds)}`, context);
+  }
 }
 
 /** Genesys answered 5xx, timed out, or the connection failed. */

@@ -177,3 +177,17 @@ export function recordingClock(): Clock & { slept: number[] } {
     },
   };
 }
+
+/** A clock that stands still but for what it is asked to sleep, which returns at once: waits are exact. */
+export function frozenClock(start = Date.parse('2026-01-05T10:00:00.000Z')): Clock & { slept: number[] } {
+  const slept: number[] = [];
+  let now = start;
+  return {
+    slept,
+    now: () => now,
+    sleep: async (ms) => {
+      slept.push(ms);
+      now += ms;
+    },
+  };
+}

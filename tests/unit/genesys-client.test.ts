@@ -1,10 +1,11 @@
 import type { PipelineError } from '../../functions/shared/errors.js';
-import { ErrorName, GenesysRateLimited, InvalidEvent } from '../../functions/shared/errors.js';
+import { ErrorName, GenesysRateLimited, InvalidEvent, retryAfterOf } from '../../functions/shared/errors.js';
 import {
   attributesPath,
   clientFor,
   CONVERSATION_ID,
   CONVERSATION_PATH,
+  frozenClock,
   PARTICIPANT_ID,
   recordingClock,
   startGenesysServer,
@@ -92,7 +93,7 @@ describe('GenesysClient', () => {
     });
 
     it('waits out a short Retry-After once, then succeeds', async () => {
-      const clock = recordingClock();
+      const clock = frozenClock();
       server.script('PATCH', attributesPath(), { status: 429, headers: { 'retry-after': '2' }, body: { code: 'too.many.requests.retry.after', status: 429 } }, { status: 202 });
       const { client } = clientFor(server, { clock, maxInPlaceRetryAfterSeconds: 5 });
 
@@ -103,7 +104,7 @@ describe('GenesysClient', () => {
     });
 
     it('waits in place only once: a second 429 fails with Genesys.RateLimited', async () => {
-      const clock = recordingClock();
+      const clock = frozenClock();
       server.script('PATCH', attributesPath(), { status: 429, headers: { 'retry-after': '1' } });
       const { client } = clientFor(server, { clock });
 
@@ -130,6 +131,33 @@ describe('GenesysClient', () => {
       expect(error.requestId).toBe('ctx-429');
       expect(clock.slept).toEqual([]);
       expect(server.requestsTo('PATCH', attributesPath())).toHaveLength(1);
+    });
+
+    it('says the Retry-After in its message: all the dispatcher sees of a failed workflow is the message', async () => {
+      server.script('PATCH', attributesPath(), { status: 429, headers: { 'retry-after': '42' } });
+      const { client } = clientFor(server, { clock: frozenClock() });
+
+      const error = await rejection(client.patchParticipantAttributes(CONVERSATION_ID, PARTICIPANT_ID, ATTRIBUTES));
+
+      expect(retryAfterOf(error.message)).toBe(42);
+    });
+
+    it('sends nothing more with the token before the Retry-After Genesys named, whichever call asks', async () => {
+      const clock = frozenClock();
+      server.script('PATCH', attributesPath(), { status: 429, headers: { 'retry-after': '42' } }, { status: 202 });
+      const { client } = clientFor(server, { clock });
+
+      await rejection(client.patchParticipantAttributes(CONVERSATION_ID, PARTICIPANT_ID, ATTRIBUTES));
+      const held = await rejection(client.patchParticipantAttributes(CONVERSATION_ID, PARTICIPANT_ID, ATTRIBUTES, { remainingMs: () => 8_000 }));
+      const heldGet = await rejection(client.getConversation(CONVERSATION_ID, { remainingMs: () => 8_000 }));
+      expect(server.requestsTo('PATCH', attributesPath())).toHaveLength(1);
+      expect(server.requestsTo('GET', CONVERSATION_PATH)).toHaveLength(0);
+      expect(held).toMatchObject({ name: ErrorName.RateLimited, retryAfterSeconds: 42 });
+      expect(heldGet.retryAfterSeconds).toBe(42);
+
+      await clock.sleep(42_000);
+      await client.patchParticipantAttributes(CONVERSATION_ID, PARTICIPANT_ID, ATTRIBUTES);
+      expect(server.requestsTo('PATCH', attributesPath())).toHaveLength(2);
     });
 
     it('does not wait in place when the wait would outlast the invocation', async () => {

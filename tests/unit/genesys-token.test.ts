@@ -1,6 +1,6 @@
 import { ErrorName, type PipelineError } from '../../functions/shared/errors.js';
 import { refreshMarginMs, TokenProvider } from '../../functions/shared/genesys/token.js';
-import { startGenesysServer, TEST_CREDENTIALS, type GenesysTestServer } from '../helpers/genesys-server.js';
+import { startGenesysServer, TEST_CREDENTIALS, tokenResponder, type GenesysTestServer } from '../helpers/genesys-server.js';
 
 describe('TokenProvider', () => {
   let server: GenesysTestServer;
@@ -79,6 +79,20 @@ describe('TokenProvider', () => {
     server.script('POST', '/oauth/token', { status: 429, headers: { 'retry-after': '17' }, body: { message: 'too many logins', status: 429 } });
 
     await expect(provider().getToken()).rejects.toMatchObject({ name: ErrorName.RateLimited, retryAfterSeconds: 17 });
+  });
+
+  it('logs in again only after the Retry-After of a token endpoint 429', async () => {
+    server.script('POST', '/oauth/token', { status: 429, headers: { 'retry-after': '17' } }, tokenResponder());
+    let now = Date.parse('2026-01-05T10:00:00.000Z');
+    const tokens = provider({ now: () => now });
+
+    await expect(tokens.getToken()).rejects.toMatchObject({ name: ErrorName.RateLimited, retryAfterSeconds: 17 });
+    now += 10_000;
+    await expect(tokens.getToken()).rejects.toMatchObject({ name: ErrorName.RateLimited, retryAfterSeconds: 7 });
+    expect(server.tokenRequests()).toBe(1);
+    now += 7_000;
+    await expect(tokens.getToken()).resolves.toBe('test-access-token-1');
+    expect(server.tokenRequests()).toBe(2);
   });
 
   it('maps a slow token endpoint to Genesys.Unavailable', async () => {

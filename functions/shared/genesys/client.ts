@@ -152,15 +152,15 @@ export class GenesysClient implements ConversationApi {
       }
       if (response.status === 429) {
         const retryAfter = retryAfterSeconds(response.headers);
-        // Wait in place only when the wait and the retry both fit in the invocation; else Step Functions backs off.
+        // Nothing more with this token before the time Genesys named, from any caller (the limiter holds it).
+        if (retryAfter !== undefined) limiter.holdOff(token, retryAfter * 1000);
+        // Wait in place only when the wait and the retry both fit in the invocation; else the workflow or SQS waits.
         if (!waitedOut && retryAfter !== undefined && retryAfter <= maxInPlaceRetryAfterSeconds && retryAfter * 1000 + this.#options.requestTimeoutMs <= remainingMs()) {
-          const waitMs = retryAfter * 1000;
           waitedOut = true;
           logger?.warn('Genesys answered 429: waiting Retry-After once', { route: request.route, retryAfterSeconds: retryAfter, requestId: context.requestId });
-          await this.#clock.sleep(waitMs);
           continue;
         }
-        throw new GenesysRateLimited(describe(request, 429, body, `retry after ${retryAfter ?? '?'} s`), { ...context, retryAfterSeconds: retryAfter });
+        throw new GenesysRateLimited(describe(request, 429, body), { ...context, retryAfterSeconds: retryAfter });
       }
       throw errorFor(response.status, describe(request, response.status, body), context);
     }

@@ -1,6 +1,6 @@
 /**
  * At most N requests per token in any rolling 60 s: a sliding-window log of admission times, with
- * admissions paced evenly (one per 60 s / N). Genesys counts per OAuth token
+ * admissions paced evenly (one per 60 s / N), and none before a Retry-After Genesys gave the token. Genesys counts per OAuth token
  * (https://developer.genesys.cloud/platform/api/rate-limits) and the token belongs to this execution
  * environment, so in-memory state is exact without coordination. Waiters are served in arrival order.
  *
@@ -58,6 +58,8 @@ export class RateLimiter {
   readonly #spacingMs: number;
   /** Per token, admission times within the last window, oldest first; a new token starts empty. */
   readonly #windows = new Map<string, number[]>();
+  /** Per token, the time before which Genesys asked (Retry-After) that nothing be sent with it. */
+  readonly #heldUntil = new Map<string, number>();
   #current?: string;
   /** The tail of the FIFO queue of acquirers. */
   #queue: Promise<void> = Promise.resolve();
@@ -84,6 +86,15 @@ export class RateLimiter {
     return turn;
   }
 
+  /**
+   * Genesys answered 429 with `Retry-After`: no request with `token` is admitted for `ms` from now,
+   * whichever caller asks (a retry of this invocation or a later one in this execution environment).
+   */
+  holdOff(token: string, ms: number): void {
+    const until = this.#clock.now() + ms;
+    this.#heldUntil.set(token, Math.max(this.#heldUntil.get(token) ?? 0, until));
+  }
+
   /** Requests admitted in the last 60 s with the most recent token (for tests and metrics). */
   inWindow(): number {
     const admitted = this.#current === undefined ? undefined : this.#windows.get(this.#current);
@@ -97,20 +108,22 @@ export class RateLimiter {
       const now = this.#clock.now();
       // Windows of replaced tokens are dropped once empty; a request still holding one keeps its own count.
       for (const [key, log] of this.#windows) if (key !== token && prune(log, now, this.#windowMs).length === 0) this.#windows.delete(key);
+      for (const [key, until] of this.#heldUntil) if (key !== token && until <= now) this.#heldUntil.delete(key);
       const admitted = prune(this.#windows.get(token) ?? [], now, this.#windowMs);
       this.#windows.set(token, admitted);
       const last = admitted.at(-1);
-      const pacedAt = last === undefined ? now : last + this.#spacingMs;
+      const heldUntil = this.#heldUntil.get(token) ?? 0;
+      if (heldUntil <= now) this.#heldUntil.delete(token);
+      const pacedAt = Math.max(last === undefined ? now : last + this.#spacingMs, heldUntil);
       if (admitted.length < this.#limit && pacedAt <= now) {
         admitted.push(now);
         return;
       }
-      // The oldest admission leaves the window (now - 60 s, now] at oldest + 60 s; pacing may ask for later.
+      // The oldest admission leaves the window (now - 60 s, now] at oldest + 60 s; pacing or a Retry-After may ask for later.
       const freeAt = Math.max(admitted.length < this.#limit ? now : (admitted[0] as number) + this.#windowMs, pacedAt);
       if (freeAt > deadline) {
-        throw new GenesysRateLimited(`local limit of ${this.#limit} requests per minute reached`, {
-          retryAfterSeconds: Math.ceil((freeAt - now) / 1000),
-        });
+        const reason = heldUntil > now ? 'Genesys asked this token to wait (Retry-After)' : `local limit of ${this.#limit} requests per minute reached`;
+        throw new GenesysRateLimited(reason, { retryAfterSeconds: Math.ceil((freeAt - now) / 1000) });
       }
       await this.#clock.sleep(freeAt - now, signal);
     }

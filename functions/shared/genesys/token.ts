@@ -47,6 +47,8 @@ export class TokenProvider implements TokenSource {
   #cached?: CachedToken;
   #inFlight?: Promise<string>;
   #requests = 0;
+  /** After a 429 from the token endpoint: no login before this time (its Retry-After). */
+  #loginNotBefore = 0;
 
   constructor(options: TokenProviderOptions) {
     this.#options = options;
@@ -75,6 +77,10 @@ export class TokenProvider implements TokenSource {
   }
 
   async #login(): Promise<string> {
+    const waitMs = this.#loginNotBefore - this.#now();
+    if (waitMs > 0) {
+      throw new GenesysRateLimited('Genesys token request held back: the token endpoint asked to wait', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+    }
     const { clientId, clientSecret } = await this.#options.credentials();
     const url = `${this.#options.loginBaseUrl}/oauth/token`;
     const what = 'Genesys token request';
@@ -109,7 +115,8 @@ export class TokenProvider implements TokenSource {
     }
     if (response.status === 429) {
       const retryAfter = retryAfterSeconds(response.headers);
-      throw new GenesysRateLimited(`${what} rate limited (429), retry after ${retryAfter ?? '?'} s`, { ...context, retryAfterSeconds: retryAfter });
+      if (retryAfter !== undefined) this.#loginNotBefore = this.#now() + retryAfter * 1000;
+      throw new GenesysRateLimited(`${what} rate limited (429)`, { ...context, retryAfterSeconds: retryAfter });
     }
     throw new GenesysUnavailable(`${what} answered ${response.status}${suffix}`, context);
   }
