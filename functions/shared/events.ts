@@ -46,6 +46,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KIND = /^[a-z]+(?:\.[a-z]+)?$/;
 /** Above this the event cannot be an honest Genesys event, and it would not fit a workflow input. */
 export const MAX_EVENT_BYTES = 200_000;
+/** The latest time a JavaScript Date holds (ECMAScript, "Time Values and Time Range"): later, `toISOString` throws. */
+export const MAX_EVENT_TIME_MS = 8.64e15;
 
 /** Whether `value` is a UUID in its canonical textual form: the only ids the pipeline puts in a URL. */
 export function isUuid(value: unknown): value is string {
@@ -85,7 +87,8 @@ export interface ConversationEvent {
   body: ConversationEventBody;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether `value` is a JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -108,8 +111,8 @@ export function validateEventBody(value: unknown): ConversationEventBody {
   if (participantId !== undefined && !isUuid(participantId)) {
     throw new InvalidEvent(`detail.eventBody.participantId must be a UUID, got ${describe(participantId)}`);
   }
-  if (eventTime !== undefined && !(typeof eventTime === 'number' && Number.isSafeInteger(eventTime) && eventTime >= 0)) {
-    throw new InvalidEvent(`detail.eventBody.eventTime must be epoch milliseconds, got ${describe(eventTime)}`);
+  if (eventTime !== undefined && !(typeof eventTime === 'number' && Number.isSafeInteger(eventTime) && eventTime >= 0 && eventTime <= MAX_EVENT_TIME_MS)) {
+    throw new InvalidEvent(`detail.eventBody.eventTime must be epoch milliseconds up to ${MAX_EVENT_TIME_MS}, got ${describe(eventTime)}`);
   }
   for (const field of ['queueId', 'userId', 'wrapupCode', 'disconnectType'] as const) {
     const fieldValue = value[field];
@@ -122,12 +125,33 @@ export function validateEventBody(value: unknown): ConversationEventBody {
 
 /** The kind at the end of a conversation topic: `v2.detail.events.conversation.{id}.customer.start` → `customer.start`. */
 export function kindOfTopic(topic: string): string | undefined {
+  return splitTopic(topic)?.kind;
+}
+
+/** A conversation topic's id segment (`{id}` in a detail-type, the conversation id in a topicName) and kind. */
+function splitTopic(topic: string): { id: string; kind: string } | undefined {
   if (!topic.startsWith(CONVERSATION_DETAIL_TYPE_PREFIX)) return undefined;
   const rest = topic.slice(CONVERSATION_DETAIL_TYPE_PREFIX.length);
   const dot = rest.indexOf('.');
   if (dot < 0) return undefined;
   const kind = rest.slice(dot + 1);
-  return KIND.test(kind) ? kind : undefined;
+  return KIND.test(kind) ? { id: rest.slice(0, dot), kind } : undefined;
+}
+
+/**
+ * Checks the concrete topic, when the event carries one, against the kind of its detail-type (what the
+ * EventBridge rule matches) and the body's conversation: a topicName naming another kind or another
+ * conversation is an event that contradicts itself, and which of its halves to believe is a guess.
+ * @throws InvalidEvent
+ */
+function checkTopic(topicName: unknown, kind: string, conversationId: string): void {
+  if (topicName === undefined) return;
+  const topic = typeof topicName === 'string' ? splitTopic(topicName) : undefined;
+  if (topic === undefined) throw new InvalidEvent(`detail.topicName ${describe(topicName)} is not a conversation topic`);
+  if (topic.kind !== kind) throw new InvalidEvent(`detail.topicName names the kind ${describe(topic.kind)}, detail-type ${describe(kind)}`);
+  if (topic.id.toLowerCase() !== conversationId.toLowerCase()) {
+    throw new InvalidEvent(`detail.topicName names the conversation ${describe(topic.id)}, detail.eventBody.conversationId ${describe(conversationId)}`);
+  }
 }
 
 /**
@@ -156,12 +180,11 @@ export function parseConversationEvent(body: string): ConversationEvent {
   }
   if (!isRecord(detail)) throw new InvalidEvent(`detail must be an object, got ${describe(detail)}`);
 
-  const topicName = typeof detail.topicName === 'string' ? detail.topicName : detailType;
-  const kind = kindOfTopic(topicName) ?? kindOfTopic(detailType);
-  if (!detailType.startsWith(CONVERSATION_DETAIL_TYPE_PREFIX) || kind === undefined) {
-    throw new InvalidEvent(`detail-type ${describe(detailType)} is not a conversation detail event`);
-  }
+  const kind = detailType.startsWith(CONVERSATION_DETAIL_TYPE_PREFIX) ? kindOfTopic(detailType) : undefined;
+  if (kind === undefined) throw new InvalidEvent(`detail-type ${describe(detailType)} is not a conversation detail event`);
   const eventBody = validateEventBody(detail.eventBody);
+  checkTopic(detail.topicName, kind, eventBody.conversationId);
+  const topicName = typeof detail.topicName === 'string' ? detail.topicName : detailType;
   const metadata = isRecord(detail.metadata) ? detail.metadata : {};
   const correlationId = typeof metadata.CorrelationId === 'string' ? metadata.CorrelationId : undefined;
   return { eventId: id, kind, topicName, correlationId, body: eventBody };

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { InvalidEvent } from '../../functions/shared/errors.js';
-import { parseConversationEvent, parseWorkflowInput, validateEventBody, isUuid } from '../../functions/shared/events.js';
+import { attributesFor } from '../../functions/processor/attributes.js';
+import { ACTED_ON_KINDS, parseConversationEvent, parseWorkflowInput, validateEventBody, isUuid } from '../../functions/shared/events.js';
 
 /** Anything JSON can hold, strings with unicode and path tricks included. */
 const nasty = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('../', '%2F', '', 'a'.repeat(10_240), '\u0000', '🙂', '__proto__'));
@@ -96,5 +97,38 @@ describe('event validation never throws anything but InvalidEvent', () => {
     for (const id of ['../', '%2F..%2F', '', 'a'.repeat(10_240), `${'6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60'}/../x`]) {
       expect(() => validateEventBody({ conversationId: id })).toThrow(InvalidEvent);
     }
+  });
+});
+
+/** Event bodies that may pass validation: UUID ids, any integer or number for the time, any values besides. */
+const plausibleBody = fc.record(
+  {
+    conversationId: fc.uuid(),
+    participantId: fc.uuid(),
+    eventTime: fc.oneof(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom(8.64e15, 8.64e15 + 1, -1, 0.5), json),
+    queueId: fc.oneof(fc.string(), json),
+    userId: fc.oneof(fc.string(), json),
+    wrapupCode: fc.oneof(fc.string({ unit: 'grapheme' }), json),
+    disconnectType: fc.oneof(fc.string(), json),
+  },
+  { requiredKeys: ['conversationId'] },
+);
+
+describe('what validation accepts, the processor can write', () => {
+  it('for every acted-on kind: no body that passes validation fails later (RangeError, TypeError) in the processor', () => {
+    fc.assert(
+      fc.property(plausibleBody, fc.constantFrom(...ACTED_ON_KINDS), (value, kind) => {
+        let body;
+        try {
+          body = validateEventBody(value);
+        } catch (error) {
+          if (error instanceof InvalidEvent) return true;
+          throw error;
+        }
+        const attributes = attributesFor(kind, body);
+        return Object.values(attributes).every((text) => typeof text === 'string');
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -36,6 +36,32 @@ describe('parseConversationEvent', () => {
     expect(() => parseConversationEvent(JSON.stringify(event))).toThrow(/conversationId must be a UUID/);
   });
 
+  it('rejects an eventTime later than a JavaScript Date holds, which would throw RangeError in the processor', () => {
+    const event = JSON.parse(fixture('customer-end.json'));
+    event.detail.eventBody.eventTime = 8.64e15;
+    expect(parseConversationEvent(JSON.stringify(event)).body.eventTime).toBe(8.64e15);
+    event.detail.eventBody.eventTime = 8.64e15 + 1;
+    expect(() => parseConversationEvent(JSON.stringify(event))).toThrow(/eventTime must be epoch milliseconds/);
+  });
+
+  it.each([
+    ['another kind than detail-type', (event: { detail: { topicName: string } }) => (event.detail.topicName = event.detail.topicName.replace('customer.end', 'acw')), /topicName names the kind "acw", detail-type "customer.end"/],
+    ['another conversation than eventBody', (event: { detail: { topicName: string } }) => (event.detail.topicName = 'v2.detail.events.conversation.6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60.customer.end'), /topicName names the conversation "6f1c2a4e/],
+    ['not a conversation topic', (event: { detail: { topicName: unknown } }) => (event.detail.topicName = 42), /topicName 42|topicName number/],
+  ])('rejects an event whose topicName names %s: which half to believe would be a guess', (_label, edit, message) => {
+    const event = JSON.parse(fixture('customer-end.json'));
+    edit(event);
+    expect(() => parseConversationEvent(JSON.stringify(event))).toThrow(message);
+  });
+
+  it('accepts a topicName whose conversation id differs only in case, and an event without a topicName', () => {
+    const event = JSON.parse(fixture('customer-end.json'));
+    event.detail.topicName = event.detail.topicName.toUpperCase().replace('V2.DETAIL.EVENTS.CONVERSATION.', 'v2.detail.events.conversation.').replace('.CUSTOMER.END', '.customer.end');
+    expect(parseConversationEvent(JSON.stringify(event)).kind).toBe('customer.end');
+    delete event.detail.topicName;
+    expect(parseConversationEvent(JSON.stringify(event)).kind).toBe('customer.end');
+  });
+
   it('rejects a participantId that is not a UUID but accepts an event without one', () => {
     const event = JSON.parse(fixture('customer-end.json'));
     event.detail.eventBody.participantId = '../../users';
