@@ -22,6 +22,12 @@ export const MetricName = {
   DuplicatesSuppressed: 'DuplicatesSuppressed',
   /** Dispatcher: a record handed back to SQS for another receive. */
   Redeliveries: 'Redeliveries',
+  /** Dispatcher: a record still unsettled when its invocation's deadline came (batch.ts), handed back or parked. */
+  DeadlineReached: 'DeadlineReached',
+  /** Dispatcher: an idempotency save that failed after its record had settled; the outcome stood. */
+  IdempotencySaveFailed: 'IdempotencySaveFailed',
+  /** Both: a retry the AWS SDK made within one call's budget (functions/shared/aws-clients.ts). */
+  AwsCallRetries: 'AwsCallRetries',
   /** Dispatcher: Genesys event time (`eventBody.eventTime`) to the workflow's answer, for applied events (ms). */
   EndToEndLatency: 'EndToEndLatency',
   /** Dispatcher: one Express execution, start to stop as Step Functions reports it (ms). */

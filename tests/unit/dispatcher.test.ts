@@ -4,13 +4,10 @@ import { SFNClient, StartSyncExecutionCommand, type StartSyncExecutionOutput } f
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { redeliveryDelaySeconds } from '../../functions/dispatcher/backoff.js';
-import {
-  createSfnClient,
-  DeadLetterSendFailed,
-  dispatchRecord,
-  RedeliveryNeeded,
-  type DispatchDeps,
-} from '../../functions/dispatcher/dispatch.js';
+import { DeadLetterSendFailed } from '../../functions/dispatcher/dead-letter.js';
+import { dispatchRecord, type DispatchDeps } from '../../functions/dispatcher/dispatch.js';
+import { RedeliveryNeeded } from '../../functions/dispatcher/redelivery.js';
+import { createSfnClient } from '../../functions/dispatcher/workflow.js';
 import { dispatcherConfig, genesysEvent, sqsRecord } from '../helpers/factories.js';
 
 const config = dispatcherConfig();
@@ -96,6 +93,45 @@ describe('dispatch', () => {
       },
     ]);
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it.each(['Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown', 'Runtime.ExitError', 'Sandbox.Timedout', 'ConfigurationError'])(
+    'hands a workflow that failed with %s, which a later attempt can fix, back to SQS',
+    async (errorName) => {
+      sfnMock.on(StartSyncExecutionCommand).resolves(failedWith(errorName));
+
+      await expect(dispatchRecord(sqsRecord({ receiveCount: 2 }), deps())).rejects.toMatchObject({ errorName });
+      expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+    },
+  );
+
+  it.each([
+    ['TypeError', "Cannot read properties of undefined (reading 'id')"],
+    ['RangeError', 'Invalid time value'],
+    ['States.Runtime', 'An error occurred while executing the state'],
+    ['InvalidEvent', 'detail.eventBody.conversationId must be a UUID'],
+  ])('parks a workflow that failed with %s at its first receive: an error no retry fixes costs one receive', async (errorName, message) => {
+    sfnMock.on(StartSyncExecutionCommand).resolves(failedWith(errorName, message));
+
+    await expect(dispatchRecord(sqsRecord({ messageId: 'm-bug', receiveCount: 1 }), deps())).resolves.toEqual({ outcome: 'parked', errorName, errorMessage: message });
+    expect(parkedAttributes()).toMatchObject({ errorName, receiveCount: '1' });
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+  });
+
+  it('brings a rate-limited record back no sooner than the Retry-After Genesys named', async () => {
+    sfnMock.on(StartSyncExecutionCommand).resolves(failedWith('Genesys.RateLimited', 'Genesys answered 429 to PATCH ...: Rate limit exceeded; retry after 42 s'));
+
+    await expect(dispatchRecord(sqsRecord({ receiveCount: 1 }), deps())).rejects.toMatchObject({ errorName: 'Genesys.RateLimited', retryAfterSeconds: 42 });
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input.VisibilityTimeout).toBe(42);
+  });
+
+  it('keeps the backoff when it is longer than the Retry-After', async () => {
+    sfnMock.on(StartSyncExecutionCommand).resolves(failedWith('Genesys.RateLimited', 'Genesys answered 429; retry after 1 s'));
+
+    await dispatchRecord(sqsRecord({ receiveCount: 4 }), deps()).catch(() => undefined);
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input.VisibilityTimeout).toBe(
+      redeliveryDelaySeconds(4, { baseSeconds: 2, maxSeconds: 300 }, random),
+    );
   });
 
   it('parks a still-failing record itself on its last receive, with the reason SQS would drop', async () => {
@@ -209,21 +245,21 @@ describe('dispatch', () => {
 
   it('fails without a delay while another delivery of the same message is in progress, when it cannot tell its deadline', async () => {
     const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
-    const startWorkflow = async (): Promise<never> => {
+    const settleOnce = async (): Promise<never> => {
       throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
     };
 
-    await expect(dispatchRecord(sqsRecord(), deps({ startWorkflow }))).rejects.toMatchObject({ errorName: 'IdempotencyAlreadyInProgressError' });
+    await expect(dispatchRecord(sqsRecord(), deps({ settleOnce }))).rejects.toMatchObject({ errorName: 'IdempotencyAlreadyInProgressError' });
     expect(sqsMock.calls()).toHaveLength(0);
   });
 
   it('brings a record that another delivery is dispatching back just after this invocation\'s deadline, by which that one has ended', async () => {
     const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
-    const startWorkflow = async (): Promise<never> => {
+    const settleOnce = async (): Promise<never> => {
       throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
     };
 
-    await expect(dispatchRecord(sqsRecord({ receiveCount: 2 }), deps({ startWorkflow, remainingMs: () => 42_300 }))).rejects.toMatchObject({
+    await expect(dispatchRecord(sqsRecord({ receiveCount: 2 }), deps({ settleOnce, remainingMs: () => 42_300 }))).rejects.toMatchObject({
       errorName: 'IdempotencyAlreadyInProgressError',
     });
     expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input.VisibilityTimeout).toBe(43 + 5);
@@ -233,14 +269,14 @@ describe('dispatch', () => {
   it('on the last receive, waits for another delivery of the same message and settles with its result', async () => {
     const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
     let looks = 0;
-    const startWorkflow = async () => {
+    const settleOnce = async () => {
       looks += 1;
       if (looks < 3) throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
       return { outcome: 'applied' as const, output: applied, duplicate: true as const };
     };
 
     await expect(
-      dispatchRecord(sqsRecord({ receiveCount: config.maxReceiveCount }), deps({ startWorkflow, remainingMs: () => 60_000, inProgressPollMs: 1 })),
+      dispatchRecord(sqsRecord({ receiveCount: config.maxReceiveCount }), deps({ settleOnce, remainingMs: () => 60_000, inProgressPollMs: 1 })),
     ).resolves.toEqual({ outcome: 'applied', output: applied, duplicate: true });
     expect(looks).toBe(3);
     expect(sqsMock.calls()).toHaveLength(0);
@@ -249,7 +285,7 @@ describe('dispatch', () => {
   it('on the last receive, parks a record with its reason when another delivery still runs it as the deadline nears', async () => {
     const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
     let looks = 0;
-    const startWorkflow = async (): Promise<never> => {
+    const settleOnce = async (): Promise<never> => {
       looks += 1;
       throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
     };
@@ -259,7 +295,7 @@ describe('dispatch', () => {
     await expect(
       dispatchRecord(
         sqsRecord({ receiveCount: config.maxReceiveCount, messageId: 'm-late' }),
-        deps({ startWorkflow, remainingMs: () => (remaining -= 1_000), inProgressPollMs: 1 }),
+        deps({ settleOnce, remainingMs: () => (remaining -= 1_000), inProgressPollMs: 1 }),
       ),
     ).resolves.toMatchObject({ outcome: 'parked', errorName: 'IdempotencyAlreadyInProgressError' });
     expect(looks).toBe(3);
@@ -270,13 +306,13 @@ describe('dispatch', () => {
   it('on the last receive, never looks again (a look may start the workflow) once a whole workflow no longer fits', async () => {
     const { IdempotencyAlreadyInProgressError } = await import('@aws-lambda-powertools/idempotency');
     let looks = 0;
-    const startWorkflow = async (): Promise<never> => {
+    const settleOnce = async (): Promise<never> => {
       looks += 1;
       throw new IdempotencyAlreadyInProgressError('There is already an execution in progress');
     };
 
     await expect(
-      dispatchRecord(sqsRecord({ receiveCount: config.maxReceiveCount }), deps({ startWorkflow, remainingMs: () => 20_000, inProgressPollMs: 1 })),
+      dispatchRecord(sqsRecord({ receiveCount: config.maxReceiveCount }), deps({ settleOnce, remainingMs: () => 20_000, inProgressPollMs: 1 })),
     ).resolves.toMatchObject({ outcome: 'parked', errorName: 'IdempotencyAlreadyInProgressError' });
     expect(looks).toBe(1);
   });
@@ -303,7 +339,7 @@ describe('dispatch', () => {
 
 describe('createSfnClient', () => {
   it('drops the sync- host prefix only when an endpoint is configured', async () => {
-    const prefixDisabled = (env: Record<string, string>) => createSfnClient(env).config.disableHostPrefix;
+    const prefixDisabled = (env: Record<string, string>) => createSfnClient(150, env).config.disableHostPrefix;
     expect(prefixDisabled({})).toBe(false);
     expect(prefixDisabled({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' })).toBe(true);
     expect(prefixDisabled({ AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:8083' })).toBe(true);

@@ -8,10 +8,13 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
-import { dispatchRecord, RedeliveryNeeded, type DispatchDeps } from '../../functions/dispatcher/dispatch.js';
-import { idempotentWorkflow } from '../../functions/dispatcher/idempotency.js';
+import { dispatchRecord, type DispatchDeps } from '../../functions/dispatcher/dispatch.js';
+import { idempotentSettle } from '../../functions/dispatcher/idempotency.js';
+import { RedeliveryNeeded } from '../../functions/dispatcher/redelivery.js';
+import { startFaultProxy, type FaultProxy } from '../../local/aws/fault-proxy.js';
 import { dispatcherConfig, genesysEvent, sqsRecord } from '../helpers/factories.js';
 import { lambdaContext } from '../helpers/lambda-context.js';
+import { recordingMetrics } from '../helpers/metrics.js';
 
 const endpoint = process.env.MOTO_ENDPOINT;
 if (!endpoint) throw new Error('MOTO_ENDPOINT is not set: the global setup starts moto');
@@ -29,13 +32,13 @@ const config = dispatcherConfig({ idempotencyTableName: tableName });
 const dynamodb = new DynamoDBClient({});
 const sfnMock = mockClient(SFNClient);
 const sqsMock = mockClient(SQSClient);
-const { startWorkflow, idempotencyConfig } = idempotentWorkflow(config);
+const { settleOnce, idempotencyConfig } = idempotentSettle(config);
 const deps: DispatchDeps = {
   sfn: new SFNClient({}),
   sqs: new SQSClient({}),
   config,
   logger: new Logger({ logLevel: 'SILENT' }),
-  startWorkflow,
+  settleOnce,
 };
 
 const succeeded = (messageId: string): StartSyncExecutionOutput => ({
@@ -76,6 +79,69 @@ beforeEach(() => {
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'parked' });
   sqsMock.on(ChangeMessageVisibilityCommand).resolves({});
   idempotencyConfig.registerLambdaContext(lambdaContext());
+});
+
+/** The idempotency layer over a DynamoDB that the fault proxy stands in front of. */
+describe('dispatcher idempotency when the table fails (moto behind the fault proxy)', () => {
+  let proxy: FaultProxy;
+  let faulty: ReturnType<typeof idempotentSettle>;
+  const metrics = recordingMetrics();
+  let faultyDeps: DispatchDeps;
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy({ target: endpoint });
+    faulty = idempotentSettle(config, { dynamodb: new DynamoDBClient({ endpoint: proxy.endpoint, maxAttempts: 1 }), metrics });
+    faultyDeps = { ...deps, settleOnce: faulty.settleOnce, metrics };
+  });
+  afterAll(() => proxy.stop());
+  beforeEach(() => {
+    proxy.clear();
+    metrics.clear();
+    faulty.idempotencyConfig.registerLambdaContext(lambdaContext());
+  });
+
+  it('keeps an applied outcome when the save fails after the workflow ran: the record settles, counted, and is not run again', async () => {
+    sfnMock.on(StartSyncExecutionCommand).resolves(succeeded('m'));
+    proxy.inject({ actions: ['UpdateItem'], kind: 'throttle' });
+
+    await expect(dispatchRecord(sqsRecord({ messageId: randomUUID(), receiveCount: config.maxReceiveCount }), faultyDeps)).resolves.toMatchObject({ outcome: 'applied' });
+
+    expect(sqsMock.calls()).toHaveLength(0);
+    expect(metrics.count('IdempotencySaveFailed')).toBe(1);
+    expect(metrics.count('EventsApplied')).toBe(1);
+  });
+
+  it('keeps a parked outcome when the save fails after the park: parked once, not redelivered', async () => {
+    sfnMock.on(StartSyncExecutionCommand).resolves(failed('Genesys.Forbidden'));
+    proxy.inject({ actions: ['UpdateItem'], kind: 'throttle' });
+    const messageId = randomUUID();
+
+    await expect(dispatchRecord(sqsRecord({ messageId }), faultyDeps)).resolves.toMatchObject({ outcome: 'parked', errorName: 'Genesys.Forbidden' });
+    // A second delivery meets the record still IN_PROGRESS: it neither parks nor runs anything.
+    const later = dispatchRecord(sqsRecord({ messageId, receiveCount: 2 }), { ...faultyDeps, remainingMs: () => 60_000 });
+    await expect(later).rejects.toMatchObject({ errorName: 'IdempotencyAlreadyInProgressError' });
+
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input.VisibilityTimeout)).toEqual([65]);
+    expect(sfnMock.commandCalls(StartSyncExecutionCommand)).toHaveLength(1);
+  });
+
+  it('parks an invalid body at its first receive even when the table cannot record the attempt, and nothing valid without it', async () => {
+    proxy.inject({ actions: ['PutItem'], kind: 'throttle' });
+
+    await expect(dispatchRecord(sqsRecord({ messageId: randomUUID(), body: 'not json' }), faultyDeps)).resolves.toMatchObject({ outcome: 'parked', errorName: 'InvalidEvent' });
+    await expect(dispatchRecord(sqsRecord({ messageId: randomUUID() }), faultyDeps)).rejects.toMatchObject({ errorName: 'IdempotencyPersistenceLayerError' });
+
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+    expect(sfnMock.commandCalls(StartSyncExecutionCommand)).toHaveLength(0);
+  });
+
+  it('reports the workflow\'s own failure, not the failed delete of its in-progress record', async () => {
+    sfnMock.on(StartSyncExecutionCommand).resolves(failed('Genesys.Unavailable'));
+    proxy.inject({ actions: ['DeleteItem'], kind: 'error' });
+
+    await expect(dispatchRecord(sqsRecord({ messageId: randomUUID(), receiveCount: 2 }), faultyDeps)).rejects.toMatchObject({ errorName: 'Genesys.Unavailable' });
+  });
 });
 
 describe('dispatcher idempotency (DynamoDB in moto)', () => {
@@ -130,6 +196,23 @@ describe('dispatcher idempotency (DynamoDB in moto)', () => {
     expect(first).toEqual({ outcome: 'parked', errorName: 'Genesys.Forbidden', errorMessage: 'Genesys.Forbidden from Genesys' });
     expect(second).toEqual({ ...first, duplicate: true });
     expect(sfnMock.commandCalls(StartSyncExecutionCommand)).toHaveLength(1);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
+  it('parks an invalid body once when SQS hands its message out twice at once', async () => {
+    let release: () => void = () => undefined;
+    sqsMock.on(SendMessageCommand).callsFake(() => new Promise((resolve) => (release = () => resolve({ MessageId: 'parked' }))));
+    const messageId = randomUUID();
+
+    const first = dispatchRecord(sqsRecord({ messageId, body: 'not json', receiptHandle: 'first' }), deps);
+    await waitFor(() => sqsMock.commandCalls(SendMessageCommand).length === 1);
+    const second = dispatchRecord(sqsRecord({ messageId, body: 'not json', receiptHandle: 'second', receiveCount: 2 }), deps);
+    await expect(second).rejects.toMatchObject({ errorName: 'IdempotencyAlreadyInProgressError' });
+    release();
+    await expect(first).resolves.toMatchObject({ outcome: 'parked', errorName: 'InvalidEvent' });
+    const third = await dispatchRecord(sqsRecord({ messageId, body: 'not json', receiveCount: 3 }), deps);
+
+    expect(third).toMatchObject({ outcome: 'parked', errorName: 'InvalidEvent', duplicate: true });
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
 

@@ -2,28 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient, StartSyncExecutionCommand, type StartSyncExecutionOutput } from '@aws-sdk/client-sfn';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { dispatchRecord, type DispatchDeps, type DispatchResult, type StartWorkflow } from '../../functions/dispatcher/dispatch.js';
-import { MetricName, statusClassOf, type MetricsSink, type PipelineUnit } from '../../functions/shared/metrics-sink.js';
+import { dispatchRecord, type DispatchDeps } from '../../functions/dispatcher/dispatch.js';
+import type { SettleOnce } from '../../functions/dispatcher/idempotency.js';
+import type { DispatchResult } from '../../functions/dispatcher/outcome.js';
+import { MetricName, statusClassOf, type MetricsSink } from '../../functions/shared/metrics-sink.js';
+import { recordingMetrics as recordingSink } from '../helpers/metrics.js';
 import { dispatcherConfig, genesysEvent, sqsRecord } from '../helpers/factories.js';
 import { attributesPath, clientFor, CONVERSATION_ID, PARTICIPANT_ID, startGenesysServer, type GenesysTestServer } from '../helpers/genesys-server.js';
 import { GenesysClient } from '../../functions/shared/genesys/client.js';
-
-/** A sink that records what the code under test emits: `name`, or `name{dimension=value}`. */
-function recordingSink(): MetricsSink & { recorded: { metric: string; unit: PipelineUnit; value: number }[]; names: () => string[] } {
-  const recorded: { metric: string; unit: PipelineUnit; value: number }[] = [];
-  return {
-    recorded,
-    names: () => recorded.map((entry) => entry.metric),
-    addMetric: (name, unit, value) => void recorded.push({ metric: name, unit, value }),
-    singleMetric: () => {
-      const dimensions: string[] = [];
-      return {
-        addDimension: (name, value) => void dimensions.push(`${name}=${value}`),
-        addMetric: (name, unit, value) => void recorded.push({ metric: `${name}{${dimensions.join(',')}}`, unit, value }),
-      };
-    },
-  };
-}
 
 const config = dispatcherConfig();
 const sfnMock = mockClient(SFNClient);
@@ -94,10 +80,10 @@ describe('dispatcher metrics', () => {
 
   it('counts a delivery the idempotency store answered only as a duplicate', async () => {
     const stored: DispatchResult = { outcome: 'applied', output: {}, duplicate: true };
-    const startWorkflow: StartWorkflow = async () => stored;
+    const settleOnce: SettleOnce = async () => stored;
     const sink = recordingSink();
 
-    await dispatchRecord(sqsRecord(), deps(sink, { startWorkflow }));
+    await dispatchRecord(sqsRecord(), deps(sink, { settleOnce }));
 
     expect(sink.names()).toEqual([MetricName.DuplicatesSuppressed]);
   });

@@ -7,6 +7,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { TransformParameterError } from '@aws-lambda-powertools/parameters/errors';
+import { boundedClientConfig, SECRET_READ_BUDGET } from '../aws-clients.js';
 import { ConfigurationError } from '../errors.js';
 
 /** The OAuth client-credentials pair stored in the secret as `{"clientId","clientSecret"}`. */
@@ -26,8 +27,11 @@ export type CredentialsSource = () => Promise<ClientCredentials>;
 /** Values a template or a README leaves in a secret to be replaced: never a real client id. */
 const PLACEHOLDER = /^(?:replace[_-]?me|changeme|change[_-]?me|todo|tbd|placeholder|xxx+|<.*>|\$\{.*\})$/i;
 
-/** A SecretsProvider over one SecretsManagerClient; build it once per execution environment. */
-export function createSecretsProvider(client: SecretsManagerClient = new SecretsManagerClient({})): SecretsProvider {
+/**
+ * A SecretsProvider over one SecretsManagerClient held to the secret read's time budget
+ * (functions/shared/aws-clients.ts); build it once per execution environment.
+ */
+export function createSecretsProvider(client: SecretsManagerClient = new SecretsManagerClient(boundedClientConfig(SECRET_READ_BUDGET))): SecretsProvider {
   return new SecretsProvider({ awsSdkV3Client: client });
 }
 
