@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { redeliveryWindowSeconds } from '../functions/dispatcher/backoff.js';
+import { DEADLINE_RESERVE_MS, recordBudgetMs } from '../functions/dispatcher/batch.js';
+import { callBudgetMs, SECRET_READ_BUDGET } from '../functions/shared/aws-clients.js';
 import { PROJECT_ROOT, functionEnvironment, functionProperty, getProperties, resolveValue, type Template } from './template.js';
 
 /** The logical ids the invariants are about (docs/contracts.md). */
@@ -180,10 +182,23 @@ export function checkIdempotencyExpiry(template: Template): string[] {
  */
 export const MIN_REDELIVERY_WINDOW_SECONDS = 600;
 
+/** Every maxReceiveCount a deployer may choose: the parameter's allowed values or range, or the literal. */
+export function maxReceiveCountChoices(template: Template): number[] {
+  const redrive = getProperties(template, IDS.queue).RedrivePolicy as { maxReceiveCount?: unknown } | undefined;
+  const count = redrive?.maxReceiveCount;
+  if (count === null || typeof count !== 'object' || !('Ref' in count)) return [numberOf(template, count, `${IDS.queue} maxReceiveCount`)];
+  const parameter = template.Parameters?.[String(count.Ref)];
+  if (parameter?.AllowedValues !== undefined) return parameter.AllowedValues.map(Number);
+  const min = parameter?.MinValue ?? 1;
+  // Without a MaxValue the range is open: check as far as SQS allows (maxReceiveCount ≤ 1000).
+  const max = parameter?.MaxValue ?? 1000;
+  return Array.from({ length: max - min + 1 }, (_, index) => min + index);
+}
+
 /**
- * With the MaxReceiveCount default, the dispatcher's redelivery delays (RETRY_BASE/MAX_DELAY_SECONDS,
- * equal jitter) span at least MIN_REDELIVERY_WINDOW_SECONDS, and at most the largest MaxReceiveCount's
- * window plus its workflows stays within the idempotency expiry.
+ * For every MaxReceiveCount a deployer may choose, the dispatcher's redelivery delays (RETRY_BASE/MAX_DELAY_SECONDS,
+ * equal jitter) span at least MIN_REDELIVERY_WINDOW_SECONDS, and the longest window plus its workflows stays
+ * within the idempotency expiry.
  */
 export function checkRedeliveryWindow(template: Template): string[] {
   const environment = functionEnvironment(template, IDS.dispatcher);
@@ -191,23 +206,63 @@ export function checkRedeliveryWindow(template: Template): string[] {
     baseSeconds: numberOf(template, environment.RETRY_BASE_DELAY_SECONDS, 'RETRY_BASE_DELAY_SECONDS'),
     maxSeconds: numberOf(template, environment.RETRY_MAX_DELAY_SECONDS, 'RETRY_MAX_DELAY_SECONDS'),
   };
-  const redrive = getProperties(template, IDS.queue).RedrivePolicy as { maxReceiveCount?: unknown } | undefined;
-  const receives = numberOf(template, redrive?.maxReceiveCount, `${IDS.queue} maxReceiveCount`);
-  const violations: string[] = [];
-  const { min } = redeliveryWindowSeconds(receives, curve);
-  if (min < MIN_REDELIVERY_WINDOW_SECONDS) {
-    violations.push(
-      `${receives} receives span as little as ${min} s of redelivery delays (RETRY_BASE_DELAY_SECONDS ${curve.baseSeconds}, ` +
-        `RETRY_MAX_DELAY_SECONDS ${curve.maxSeconds}): less than the ${MIN_REDELIVERY_WINDOW_SECONDS} s outage the pipeline must ride out`,
-    );
-  }
-  const most = maxReceiveCountLimit(template);
   const expiry = numberOf(template, environment.IDEMPOTENCY_EXPIRY_SECONDS, 'IDEMPOTENCY_EXPIRY_SECONDS');
-  if (most !== undefined) {
-    const longest = redeliveryWindowSeconds(most, curve).max + most * dispatcherTimeout(template);
-    if (longest > expiry) violations.push(`${most} receives can span ${longest} s, beyond IDEMPOTENCY_EXPIRY_SECONDS ${expiry}`);
+  const violations: string[] = [];
+  for (const receives of maxReceiveCountChoices(template)) {
+    const { min, max } = redeliveryWindowSeconds(receives, curve);
+    if (min < MIN_REDELIVERY_WINDOW_SECONDS) {
+      violations.push(
+        `${receives} receives span as little as ${min} s of redelivery delays (RETRY_BASE_DELAY_SECONDS ${curve.baseSeconds}, ` +
+          `RETRY_MAX_DELAY_SECONDS ${curve.maxSeconds}): less than the ${MIN_REDELIVERY_WINDOW_SECONDS} s outage the pipeline must ride out`,
+      );
+    }
+    const longest = max + receives * dispatcherTimeout(template);
+    if (longest > expiry) violations.push(`${receives} receives can span ${longest} s, beyond IDEMPOTENCY_EXPIRY_SECONDS ${expiry}`);
   }
   return violations;
+}
+
+/**
+ * Every AWS call fits its function's time (functions/shared/aws-clients.ts): the dispatcher's Timeout holds a
+ * record whose every call takes its whole budget, plus the reserve for handing records back at the deadline;
+ * the processor's holds its secret read, a token request and a Genesys request.
+ */
+export function checkTimeBudgets(template: Template, asl: AslDefinition): string[] {
+  const violations: string[] = [];
+  if (asl.TimeoutSeconds !== undefined) {
+    const needed = recordBudgetMs(asl.TimeoutSeconds) + DEADLINE_RESERVE_MS;
+    const timeout = dispatcherTimeout(template) * 1000;
+    if (timeout < needed) {
+      violations.push(
+        `${IDS.dispatcher} Timeout ${timeout / 1000} s is less than a record's budget with the workflow's ${asl.TimeoutSeconds} s ` +
+          `(${recordBudgetMs(asl.TimeoutSeconds)} ms) plus the deadline reserve (${DEADLINE_RESERVE_MS} ms)`,
+      );
+    }
+  }
+  const processorTimeout = numberOf(template, functionProperty(template, IDS.processor, 'Timeout'), `${IDS.processor} Timeout`) * 1000;
+  const requestTimeout = numberOf(template, functionEnvironment(template, IDS.processor).GENESYS_REQUEST_TIMEOUT_MS, 'GENESYS_REQUEST_TIMEOUT_MS');
+  const processorNeeds = callBudgetMs(SECRET_READ_BUDGET) + 2 * requestTimeout;
+  if (processorTimeout < processorNeeds) {
+    violations.push(
+      `${IDS.processor} Timeout ${processorTimeout / 1000} s is less than its secret read (${callBudgetMs(SECRET_READ_BUDGET)} ms), ` +
+        `a token request and a Genesys request (GENESYS_REQUEST_TIMEOUT_MS ${requestTimeout} each): ${processorNeeds} ms`,
+    );
+  }
+  return violations;
+}
+
+/**
+ * Nothing that holds events is deleted or replaced by CloudFormation: every queue is retained on stack
+ * deletion and on replacement (`sam delete`, a change that replaces it).
+ */
+export function checkEventsRetained(template: Template): string[] {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::SQS::Queue')
+    .flatMap(([queueId, resource]) =>
+      (['DeletionPolicy', 'UpdateReplacePolicy'] as const)
+        .filter((policy) => resource[policy] !== 'Retain')
+        .map((policy) => `${queueId} holds events but its ${policy} is ${JSON.stringify(resource[policy] ?? 'Delete')}, not Retain`),
+    );
 }
 
 function retriers(asl: AslDefinition): { state: string; retrier: Retrier }[] {
@@ -259,12 +314,20 @@ interface Statement {
   NotResource?: unknown;
 }
 
+/** A statement written under `Fn::If`: each branch that is a statement (`AWS::NoValue` is none); else the statement itself. */
+function conditionalBranches(statement: unknown): unknown[] {
+  const branches = (statement as { 'Fn::If'?: unknown[] } | null)?.['Fn::If'];
+  if (!Array.isArray(branches)) return [statement];
+  const isNoValue = (branch: unknown): boolean => JSON.stringify(branch) === JSON.stringify({ Ref: 'AWS::NoValue' });
+  return branches.slice(1).filter((branch) => !isNoValue(branch)).flatMap(conditionalBranches);
+}
+
 /** Every hand-written IAM statement, with where it comes from. */
 export function iamStatements(template: Template): { where: string; statement: Statement }[] {
   const found: { where: string; statement: Statement }[] = [];
   const fromDocument = (where: string, document: unknown): void => {
     const statements = (document as { Statement?: unknown } | undefined)?.Statement;
-    for (const statement of Array.isArray(statements) ? statements : statements === undefined ? [] : [statements]) {
+    for (const statement of (Array.isArray(statements) ? statements : statements === undefined ? [] : [statements]).flatMap(conditionalBranches)) {
       found.push({ where: `${where} ${(statement as Statement).Sid ?? ''}`.trim(), statement: statement as Statement });
     }
   };
@@ -410,6 +473,8 @@ export const INVARIANTS: Record<string, (inputs: InvariantInputs) => string[]> =
   'retries fit the workflow timeout': ({ asl }) => checkRetryBudget(asl),
   'idempotency outlives every redelivery': ({ template }) => checkIdempotencyExpiry(template),
   'redeliveries ride out a 10-minute outage': ({ template }) => checkRedeliveryWindow(template),
+  'every AWS call fits its function\'s time': ({ template, asl }) => checkTimeBudgets(template, asl),
+  'nothing that holds events is deleted or replaced': ({ template }) => checkEventsRetained(template),
   'error names agree between ASL and code': ({ asl, errorNames, retriedErrors }) => checkErrorNames(asl, errorNames, retriedErrors),
   'IAM statements are scoped': ({ template }) => checkIamStatements(template),
   'queues are encrypted and TLS-only': ({ template }) => checkQueuesEncryptedAndTlsOnly(template),

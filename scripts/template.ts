@@ -227,12 +227,14 @@ const PSEUDO_PARAMETERS: Record<string, string> = {
 /**
  * Evaluates the intrinsic functions in `value` (Ref, Fn::Sub, Fn::GetAtt, Fn::If, Fn::Equals, Fn::Not,
  * Fn::And, Fn::Or, Fn::Join, Fn::Select, Fn::Split, Condition) against parameter values and the
- * `ref`/`getAtt` answers in `context`. Pseudo parameters resolve to fixed placeholders unless `ref` answers them.
+ * `ref`/`getAtt` answers in `context`. Pseudo parameters resolve to fixed placeholders unless `ref` answers them;
+ * `AWS::NoValue` removes the property or list item that holds it, as CloudFormation does.
  * @throws Error on a reference nobody answers or an intrinsic it does not know.
  */
 export function resolveValue(template: Template, value: unknown, context: ResolveContext = {}): unknown {
   const parameters = { ...parameterDefaults(template), ...context.parameters };
-  const ref = (name: string): string => {
+  const ref = (name: string): string | typeof NO_VALUE => {
+    if (name === 'AWS::NoValue') return NO_VALUE;
     if (name in parameters) return parameters[name] as string;
     if (template.Resources[name] !== undefined && context.ref) return context.ref(name);
     if (name in PSEUDO_PARAMETERS) return context.ref?.(name) ?? (PSEUDO_PARAMETERS[name] as string);
@@ -252,11 +254,11 @@ export function resolveValue(template: Template, value: unknown, context: Resolv
       if (literal === '!') return `\${${name}}`;
       if (name in variables) return String(walk(variables[name]));
       const dot = name.indexOf('.');
-      return dot < 0 ? ref(name) : getAtt(name.slice(0, dot), name.slice(dot + 1));
+      return dot < 0 ? String(ref(name)) : getAtt(name.slice(0, dot), name.slice(dot + 1));
     });
 
   function walk(node: unknown): unknown {
-    if (Array.isArray(node)) return node.map(walk);
+    if (Array.isArray(node)) return node.map(walk).filter((item) => item !== NO_VALUE);
     if (node === null || typeof node !== 'object') return node;
     const entries = Object.entries(node);
     const [key, argument] = entries[0] ?? [];
@@ -295,11 +297,15 @@ export function resolveValue(template: Template, value: unknown, context: Resolv
           throw new Error(`resolveValue does not know ${key}`);
       }
     }
-    return Object.fromEntries(entries.map(([name, item]) => [name, walk(item)]));
+    return Object.fromEntries(entries.map(([name, item]) => [name, walk(item)]).filter(([, item]) => item !== NO_VALUE));
   }
 
-  return walk(value);
+  const resolved = walk(value);
+  return resolved === NO_VALUE ? undefined : resolved;
 }
+
+/** What `Ref AWS::NoValue` resolves to while walking: dropped from the list or object that holds it. */
+const NO_VALUE = Symbol('AWS::NoValue');
 
 /** Whether a resource exists for the given parameters (its `Condition` holds, or it has none). */
 export function isCreated(template: Template, logicalId: string, parameters: Record<string, string> = {}): boolean {

@@ -34,10 +34,13 @@ describe('no credential at rest', () => {
     expect(CREDENTIAL.filter((pattern) => pattern.test(text)).map(String)).toEqual([]);
   });
 
-  it('no template parameter carries a credential: the only secret-named one is an ARN', () => {
+  it('no template parameter carries a credential: the only secret-named ones are ARNs', () => {
     const template = loadTemplate();
     const named = Object.entries(template.Parameters ?? {}).filter(([name]) => /secret|password|token|credential|key/i.test(name));
-    expect(named.map(([name, parameter]) => [name, parameter.AllowedPattern])).toEqual([['GenesysClientSecretArn', expect.stringContaining('secretsmanager')]]);
+    expect(named.map(([name, parameter]) => [name, parameter.AllowedPattern])).toEqual([
+      ['GenesysClientSecretArn', expect.stringContaining(':secretsmanager:')],
+      ['GenesysClientSecretKmsKeyArn', expect.stringContaining(':kms:')],
+    ]);
     for (const [, parameter] of Object.entries(template.Parameters ?? {})) expect(String(parameter.Default ?? '')).not.toMatch(/secret|password/i);
   });
 

@@ -126,6 +126,8 @@ describe('process-event workflow', () => {
     ['Genesys.NotFound', new GenesysNotFound('404', { status: 404 })],
     ['Lambda.TooManyRequestsException', Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' })],
     ['Lambda.ServiceException', Object.assign(new Error('service'), { name: 'Lambda.ServiceException' })],
+    ['Lambda.ClientExecutionTimeoutException', Object.assign(new Error('client execution timeout'), { name: 'Lambda.ClientExecutionTimeoutException' })],
+    ['Lambda.Unknown', Object.assign(new Error('the function ran out of memory'), { name: 'Lambda.Unknown' })],
     ['Sandbox.Timedout', Object.assign(new Error('Task timed out after 10.00 seconds'), { name: 'Sandbox.Timedout' })],
   ])('retries %s and succeeds when the next attempt does', async (_name, error) => {
     const processor = fakeProcessor(error, applied('acw'));
@@ -139,6 +141,7 @@ describe('process-event workflow', () => {
     ['Genesys.BadRequest', new GenesysBadRequest('400 attributes too long', { status: 400 })],
     ['InvalidEvent', new InvalidEvent('task payload kind "x" is not an event kind')],
     ['ConfigurationError', new ConfigurationError('the Genesys client secret still holds its placeholder')],
+    ['TypeError', new TypeError("Cannot read properties of undefined (reading 'id')")],
   ])('fails at once on %s, with the error name and its cause', async (name, error) => {
     const processor = fakeProcessor(error, applied('acw'));
     const { error: failedWith, cause } = await failure(run(workflowInput('customer.end'), processor));

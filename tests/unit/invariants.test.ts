@@ -85,6 +85,28 @@ describe('configuration invariants', () => {
       dispatcherEnv(t).RETRY_BASE_DELAY_SECONDS = '900';
       dispatcherEnv(t).RETRY_MAX_DELAY_SECONDS = '3600';
     }, /6 receives can span \d+ s, beyond IDEMPOTENCY_EXPIRY_SECONDS 7200/],
+    ['redeliveries ride out a 10-minute outage', 'a MaxReceiveCount a deployer may set too low (the first template allowed 1)', (t) => {
+      t.Parameters!.MaxReceiveCount!.MinValue = 1;
+    }, /^1 receives span as little as 0 s/],
+    ['redeliveries ride out a 10-minute outage', 'an allowed value of 4 among others', (t) => {
+      t.Parameters!.MaxReceiveCount!.AllowedValues = [4, 5];
+    }, /^4 receives span as little as 420 s/],
+    ['every AWS call fits its function\'s time', 'a dispatcher timeout that leaves no room to hand records back at the deadline', (t) => {
+      properties(t, 'DispatcherFunction').Timeout = 165;
+    }, /DispatcherFunction Timeout 165 s is less than a record's budget with the workflow's 150 s \(\d+ ms\) plus the deadline reserve/],
+    ['every AWS call fits its function\'s time', 'a Genesys request timeout the processor cannot hold twice', (t) => {
+      (properties(t, 'ProcessorFunction').Environment as { Variables: Record<string, unknown> }).Variables.GENESYS_REQUEST_TIMEOUT_MS = '5000';
+    }, /ProcessorFunction Timeout 10 s is less than its secret read/],
+    ['nothing that holds events is deleted or replaced', 'a dead-letter queue deleted with the stack', (t) => {
+      delete t.Resources.EventsDeadLetterQueue!.DeletionPolicy;
+    }, /EventsDeadLetterQueue holds events but its DeletionPolicy is "Delete", not Retain/],
+    ['nothing that holds events is deleted or replaced', 'a queue replaced on update', (t) => {
+      t.Resources.EventsQueue!.UpdateReplacePolicy = 'Delete';
+    }, /EventsQueue holds events but its UpdateReplacePolicy is "Delete"/],
+    ['IAM statements are scoped', 'a conditional statement without a Resource', (t) => {
+      const conditional = policyStatements(t, 'ProcessorFunction').find((s) => 'Fn::If' in s) as unknown as { 'Fn::If': [string, Statement, unknown] };
+      delete conditional['Fn::If'][1].Resource;
+    }, /DecryptGenesysClientCredentials: names no Resource/],
     ['error names agree between ASL and code', 'an error name the code does not define', (_, asl) => {
       retrierFor(asl, 'Genesys.RateLimited').ErrorEquals = ['Genesys.Throttled'];
     }, /names error Genesys.Throttled, which functions\/shared\/errors.ts does not define/],

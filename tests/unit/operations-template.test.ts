@@ -10,13 +10,14 @@ const ref = (id: string) => ({ Ref: id });
 const topicActions = { 'Fn::If': ['HasAlarmTopic', [ref('AlarmTopicArn')], ref('AWS::NoValue')] };
 
 /** Every alarm the issue asks for: what it watches, on which resource. */
-const ALARMS: [string, string, string, unknown][] = [
+const ALARMS: [string, unknown, string, unknown][] = [
   ['EventsDeadLetterQueueAlarm', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', getAtt('EventsDeadLetterQueue', 'QueueName')],
   ['RuleDeadLetterQueueAlarm', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', getAtt('RuleDeadLetterQueue', 'QueueName')],
   ['EventsQueueOldestMessageAlarm', 'AWS/SQS', 'ApproximateAgeOfOldestMessage', getAtt('EventsQueue', 'QueueName')],
   ['WorkflowExecutionsFailedAlarm', 'AWS/States', 'ExecutionsFailed', ref('ProcessEventStateMachine')],
   ['WorkflowExecutionsTimedOutAlarm', 'AWS/States', 'ExecutionsTimedOut', ref('ProcessEventStateMachine')],
   ['DispatcherErrorsAlarm', 'AWS/Lambda', 'Errors', ref('DispatcherFunction')],
+  ['DispatcherDeadlineAlarm', { 'Fn::Sub': 'GenesysEventsPipeline/${AWS::StackName}' }, 'DeadlineReached', 'genesys-dispatcher'],
   ['ProcessorErrorsAlarm', 'AWS/Lambda', 'Errors', ref('ProcessorFunction')],
   ['DispatcherThrottlesAlarm', 'AWS/Lambda', 'Throttles', ref('DispatcherFunction')],
   ['ProcessorThrottlesAlarm', 'AWS/Lambda', 'Throttles', ref('ProcessorFunction')],

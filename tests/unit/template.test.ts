@@ -255,10 +255,54 @@ describe('template.yaml', () => {
       ]);
     });
 
-    it('lets the processor read only the Genesys client secret it is configured with', () => {
-      expect(inlineStatements('ProcessorFunction')).toEqual([
-        expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: functionEnvironment(template, 'ProcessorFunction').GENESYS_SECRET_ID }),
+    /** The processor's statements as IAM would get them for these parameters. */
+    const processorStatements = (parameters: Record<string, string>): Statement[] =>
+      resolveValue(template, inlineStatements('ProcessorFunction'), {
+        parameters: { GenesysEventSourceName: 'aws.partner/genesys.com/cloud/org/suffix', ...parameters },
+        ref: (id) => (id.startsWith('AWS::') ? String(resolveValue(template, { Ref: id })) : `ref-${id}`),
+      }) as Statement[];
+    /** IAM's ARN matching: `?` one character, `*` any run of them. */
+    const iamMatches = (pattern: string, arn: string): boolean =>
+      new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\?/g, '.').replace(/\*/g, '.*')}$`).test(arn);
+    const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys/client-AbC123';
+
+    it('lets the processor read only the Genesys client secret it is configured with: the one it created', () => {
+      expect(processorStatements({})).toEqual([
+        expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: 'ref-GenesysClientSecret' }),
       ]);
+      expect(functionEnvironment(template, 'ProcessorFunction').GENESYS_SECRET_ID).toEqual({ 'Fn::If': ['CreateClientSecret', ref('GenesysClientSecret'), ref('GenesysClientSecretArn')] });
+    });
+
+    it.each([
+      ['a complete ARN', SECRET],
+      ['a partial ARN, without the 6-character suffix', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys/client'],
+    ])('grants the secret named by %s, and no secret of another name', (_label, parameter) => {
+      const [read] = processorStatements({ GenesysClientSecretArn: parameter });
+      const resources = [read!.Resource].flat() as string[];
+
+      expect(read).toMatchObject({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue' });
+      expect(resources.some((pattern) => iamMatches(pattern, SECRET))).toBe(true);
+      expect(resources.some((pattern) => iamMatches(pattern, SECRET.replace('genesys/client', 'genesys/other')))).toBe(false);
+      expect(resources.some((pattern) => iamMatches(pattern, SECRET.replace('genesys/client-AbC123', 'genesys/client-admin-AbC123')))).toBe(false);
+    });
+
+    it('grants kms:Decrypt on a customer managed key only when one is named, only through Secrets Manager, only for the secret', () => {
+      const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const statements = processorStatements({ GenesysClientSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys/client', GenesysClientSecretKmsKeyArn: key });
+
+      expect(statements).toHaveLength(2);
+      expect(statements[1]).toEqual({
+        Sid: 'DecryptGenesysClientCredentials',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: key,
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' },
+          StringLike: { 'kms:EncryptionContext:SecretARN': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys/client*' },
+        },
+      });
+      expect(processorStatements({ GenesysClientSecretArn: SECRET })).toHaveLength(1);
+      expect(props('GenesysClientSecret').KmsKeyId).toEqual({ 'Fn::If': ['HasSecretKmsKey', ref('GenesysClientSecretKmsKeyArn'), ref('AWS::NoValue')] });
     });
   });
 
