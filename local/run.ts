@@ -28,6 +28,8 @@ export interface RunOptions {
   onProgress?: (progress: RunProgress) => void;
   /** Filled with the run's raw series for the HTML report (local/report) when given; see {@link emptyRunSeries}. */
   series?: RunSeries;
+  /** Parked valid events this accepts were parked by design (a fault the run injects on purpose), not for want of retries. */
+  parkedByDesign?: (message: ParkedMessage) => boolean;
 }
 
 /** The raw series of a run, for the HTML report. Times are epoch ms. */
@@ -325,8 +327,9 @@ export async function runLoad(stack: LocalStack, options: RunOptions): Promise<R
     const parkedCopies = parkedByKey.get(key);
     if (parkedCopies !== undefined && parkedCopies.length > 0) {
       const message = parkedCopies.shift() as ParkedMessage;
-      if (event.expected === 'valid') validParked += 1;
-      else if (message.errorName !== 'InvalidEvent') malformedNotParked += 1;
+      if (event.expected === 'valid') {
+        if (options.parkedByDesign?.(message) !== true) validParked += 1;
+      } else if (message.errorName !== 'InvalidEvent') malformedNotParked += 1;
       return;
     }
     if (event.expected === 'malformed') {

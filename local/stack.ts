@@ -12,10 +12,17 @@ import { SQSClient, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PROJECT_ROOT, functionEnvironment, getProperties, loadTemplate, resourcesOfType, type Template } from '../scripts/template.js';
 import { LOCAL_AWS_ENV, startMoto, type MotoServer } from './moto.js';
+import type { FaultProxy } from './aws/fault-proxy.js';
 import { provisionFromTemplate, type ProvisionedResources } from './aws/provision.js';
 import { startGenesysSimulator, type GenesysSimulator, type GenesysSimulatorOptions } from './genesys-sim/server.js';
 import { stateMachinesFromTemplate } from './stepfunctions/definition.js';
-import { startStepFunctionsServer, type StateMachineDefinition, type StepFunctionsServer, type StepFunctionsStats } from './stepfunctions/server.js';
+import {
+  startStepFunctionsServer,
+  type StateMachineDefinition,
+  type StepFunctionsServer,
+  type StepFunctionsStats,
+  type SyncExecutionRecord,
+} from './stepfunctions/server.js';
 import { LambdaRuntime, type FunctionStats } from './lambda/runtime.js';
 import { bundledHandlers, functionPoolsFromTemplate, sourceHandlers, type HandlerModule } from './lambda/template-functions.js';
 import { startSqsPoller, type SqsPoller, type SqsPollerStats } from './lambda/sqs-poller.js';
@@ -48,10 +55,11 @@ export interface LocalStackOptions {
   /** Use a running moto (e.g. the test suite's) instead of starting one. */
   motoEndpoint?: string;
   /**
-   * The AWS_ENDPOINT_URL the functions get (default moto's): e.g. a fault proxy in front of moto
-   * (local/aws/fault-proxy.ts). Provisioning and the stack's own clients still talk to moto.
+   * A fault proxy (local/aws/fault-proxy.ts) between the functions and every AWS service they call: their
+   * AWS_ENDPOINT_URL, their Step Functions endpoint (routed on to the stack's own) and their queue URLs
+   * name it. Provisioning and the stack's own clients still talk to moto directly.
    */
-  functionsAwsEndpoint?: string;
+  functionsProxy?: Pick<FaultProxy, 'endpoint' | 'route'>;
   /** Prefix of physical names; distinct per run when sharing a moto. */
   stackName?: string;
   /**
@@ -105,6 +113,8 @@ export interface LocalStack {
   runtime: LambdaRuntime;
   provisioned: ProvisionedResources;
   stats(): LocalStackStats;
+  /** Every StartSyncExecution the Step Functions endpoint ran, with its message id and whether its answer arrived. */
+  syncExecutions(): readonly SyncExecutionRecord[];
   /** Depth of a queue (default the EventsQueue). */
   queueDepth(queueUrl?: string): Promise<QueueDepth>;
   /**
@@ -232,6 +242,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (wantsSourceMaps) process.setSourceMapsEnabled(true);
 
     const handlers = await handlersPromise;
+    const proxy = options.functionsProxy;
+    proxy?.route({ targetPrefix: 'AWSStepFunctions.', upstream: stepFunctions.endpoint });
     const lambda = new LambdaRuntime(
       functionPoolsFromTemplate({
         template,
@@ -241,10 +253,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         log,
         maxConcurrency: options.maxConcurrency,
         functionEnvironment: options.functionEnvironment,
+        // The SQS client sends to the host of a QueueUrl, not to AWS_ENDPOINT_URL: the queue URLs name the proxy too.
+        ...(proxy === undefined ? {} : { rewriteUrlOrigin: { from: new URL(motoEndpoint).origin, to: new URL(proxy.endpoint).origin } }),
         environment: {
           ...LOCAL_AWS_ENV,
-          AWS_ENDPOINT_URL: options.functionsAwsEndpoint ?? motoEndpoint,
-          AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+          AWS_ENDPOINT_URL: proxy?.endpoint ?? motoEndpoint,
+          AWS_ENDPOINT_URL_SFN: proxy?.endpoint ?? stepFunctions.endpoint,
           GENESYS_LOGIN_BASE_URL: simulator.loginBaseUrl,
           GENESYS_API_BASE_URL: simulator.apiBaseUrl,
         },
@@ -322,6 +336,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       runtime: lambda,
       provisioned,
       stats: () => ({ lambda: lambda.stats(), stepFunctions: stepFunctions.stats(), poller: poller.stats() }),
+      syncExecutions: () => stepFunctions.syncExecutions(),
       queueDepth,
       async waitForDrain({ timeoutMs = 60_000, pollMs = 100 } = {}) {
         const deadline = Date.now() + timeoutMs;

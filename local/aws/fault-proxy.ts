@@ -1,24 +1,31 @@
 /**
- * A loopback HTTP proxy in front of moto that answers chosen AWS actions with throttling or a 500 for
- * a stretch, and forwards everything else untouched. The local stack points the functions'
- * AWS_ENDPOINT_URL at it (option `functionsAwsEndpoint`), so the functions meet the faults while the
- * stack's own provisioning and inspection talk to moto directly.
+ * A loopback HTTP proxy in front of the AWS services the functions call (moto, and the local Step
+ * Functions endpoint through a route) that fails, stalls or corrupts chosen actions for a stretch, and
+ * forwards everything else untouched. The local stack points the functions' endpoints and queue URLs at
+ * it (option `functionsProxy`), so the functions meet the faults while the stack's own provisioning and
+ * inspection talk to moto directly.
  *
  * An action is named by the `X-Amz-Target` header of the JSON protocols (`DynamoDB_20120810.PutItem`,
- * `secretsmanager.GetSecretValue`, `AmazonSQS.SendMessage`) or by `Action=` of the query protocol. A
- * rule matches the action's short name (`PutItem`) or the whole target. The answers have the shape the
- * SDK parses, so its own retries (3 attempts, standard mode) run as they would against AWS:
+ * `secretsmanager.GetSecretValue`, `AmazonSQS.SendMessage`, `AWSStepFunctions.StartSyncExecution`) or by
+ * `Action=` of the query protocol. A rule matches the action's short name (`PutItem`) or the whole target.
+ * Fault answers have the shape the SDK parses, so its own retries run as they would against AWS, and the
+ * proxy counts them from the `amz-sdk-request: attempt=N` header every SDK v3 request carries:
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
- *
- * Caveat: the SQS client sends to the host of the QueueUrl unless its endpoint is set in code, so SQS
- * calls of the functions reach moto directly; fault SQS with rules only when the caller sets `endpoint`.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 
-/** How a matching request is answered: 400 ThrottlingException, or 500 InternalServerError. */
-export type FaultKind = 'throttle' | 'error';
+/**
+ * How a matching request is answered:
+ * - `throttle`: 400 ThrottlingException, without reaching the service;
+ * - `error`: 500 InternalServerError, without reaching the service;
+ * - `stall`: no answer for `stallMs` (default 10 minutes), then the connection is dropped: a call that
+ *   hangs. The service never sees it;
+ * - `fail-after`: forwarded, and the service's answer replaced by a 500: the work was done, the caller
+ *   is told it failed (a lost answer, a save that landed but reads as failed).
+ */
+export type FaultKind = 'throttle' | 'error' | 'stall' | 'fail-after';
 
 /** One fault: which actions, how, for how long, and for what share of them. */
 export interface FaultRule {
@@ -29,6 +36,14 @@ export interface FaultRule {
   forMs?: number;
   /** Share of matching requests answered with the fault (default 1). */
   rate?: number;
+  /** `stall` only: how long a stalled request is held before its connection is dropped. */
+  stallMs?: number;
+}
+
+/** Where requests whose X-Amz-Target starts with `targetPrefix` go instead of the default upstream. */
+export interface ProxyRoute {
+  targetPrefix: string;
+  upstream: string;
 }
 
 /** What the proxy did. */
@@ -38,6 +53,8 @@ export interface FaultProxyStats {
   injected: Record<string, number>;
   /** Requests seen, per action short name. */
   seen: Record<string, number>;
+  /** Requests that were an SDK's own retry (attempt ≥ 2), per action short name. */
+  retried: Record<string, number>;
 }
 
 /** A running proxy. */
@@ -46,6 +63,8 @@ export interface FaultProxy {
   readonly endpoint: string;
   /** Adds a rule; rules are checked in order, the first that matches answers. */
   inject(rule: FaultRule): void;
+  /** Sends requests of one X-Amz-Target prefix (`AWSStepFunctions.`) to another upstream. */
+  route(route: ProxyRoute): void;
   /** Drops every rule. */
   clear(): void;
   stats(): FaultProxyStats;
@@ -74,8 +93,14 @@ function jsonProtocol(headers: IncomingMessage['headers']): string | undefined {
   return type.startsWith('application/x-amz-json') ? type : undefined;
 }
 
+/** The SDK's attempt number of a request (`amz-sdk-request: attempt=2; max=3`); 1 when absent. */
+export function attemptOf(headers: IncomingMessage['headers']): number {
+  const match = /attempt=(\d+)/.exec(String(headers['amz-sdk-request'] ?? ''));
+  return match === null ? 1 : Number(match[1]);
+}
+
 /** The error answer the SDK expects for the protocol the request used. */
-function answerFault(res: ServerResponse, kind: FaultKind, headers: IncomingMessage['headers']): void {
+function answerFault(res: ServerResponse, kind: 'throttle' | 'error', headers: IncomingMessage['headers']): void {
   const [status, code, message] =
     kind === 'throttle' ? [400, 'ThrottlingException', 'Rate exceeded (injected by the fault proxy)'] : [500, 'InternalServerError', 'Internal error (injected by the fault proxy)'];
   const requestId = randomUUID();
@@ -92,12 +117,24 @@ function answerFault(res: ServerResponse, kind: FaultKind, headers: IncomingMess
   res.end(body);
 }
 
+/** How long a stalled request is held by default: longer than any function timeout. */
+const DEFAULT_STALL_MS = 600_000;
+
 /** Starts the proxy on 127.0.0.1 in front of `target` (moto's endpoint). */
 export async function startFaultProxy(options: { target: string; port?: number; random?: () => number }): Promise<FaultProxy> {
-  const target = new URL(options.target);
+  const defaultTarget = new URL(options.target);
   const random = options.random ?? Math.random;
   let rules: ActiveRule[] = [];
-  const stats: FaultProxyStats = { forwarded: 0, injected: {}, seen: {} };
+  const routes: ProxyRoute[] = [];
+  const stalled = new Set<NodeJS.Timeout>();
+  const stats: FaultProxyStats = { forwarded: 0, injected: {}, seen: {}, retried: {} };
+  const bump = (counter: Record<string, number>, key: string): void => {
+    counter[key] = (counter[key] ?? 0) + 1;
+  };
+  const upstreamOf = (found: { target: string } | undefined): URL => {
+    const route = found === undefined ? undefined : routes.find((candidate) => found.target.startsWith(candidate.targetPrefix));
+    return route === undefined ? defaultTarget : new URL(route.upstream);
+  };
 
   const ruleFor = (found: { target: string; action: string }): ActiveRule | undefined => {
     const now = Date.now();
@@ -105,8 +142,10 @@ export async function startFaultProxy(options: { target: string; port?: number; 
     return rules.find((rule) => rule.actions.some((name) => name === found.action || name === found.target));
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
+  /** Forwards the request upstream; with `failAfter`, the upstream's answer is read and replaced by a 500. */
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, found: { target: string } | undefined, failAfter = false): void => {
     stats.forwarded += 1;
+    const target = upstreamOf(found);
     const upstream = httpRequest(
       {
         host: target.hostname,
@@ -116,6 +155,11 @@ export async function startFaultProxy(options: { target: string; port?: number; 
         headers: { ...req.headers, host: target.host },
       },
       (answer) => {
+        if (failAfter) {
+          answer.resume();
+          answer.on('end', () => answerFault(res, 'error', req.headers));
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -134,15 +178,28 @@ export async function startFaultProxy(options: { target: string; port?: number; 
       const body = Buffer.concat(chunks);
       const found = actionOf(req.headers, body.toString('utf8'), req.url ?? '/');
       if (found !== undefined) {
-        stats.seen[found.action] = (stats.seen[found.action] ?? 0) + 1;
+        bump(stats.seen, found.action);
+        if (attemptOf(req.headers) > 1) bump(stats.retried, found.action);
         const rule = ruleFor(found);
         if (rule !== undefined && random() < (rule.rate ?? 1)) {
-          stats.injected[found.action] = (stats.injected[found.action] ?? 0) + 1;
-          answerFault(res, rule.kind, req.headers);
-          return;
+          bump(stats.injected, found.action);
+          if (rule.kind === 'fail-after') return forward(req, res, body, found, true);
+          if (rule.kind === 'stall') {
+            const timer = setTimeout(() => {
+              stalled.delete(timer);
+              res.destroy();
+            }, rule.stallMs ?? DEFAULT_STALL_MS);
+            stalled.add(timer);
+            res.on('close', () => {
+              clearTimeout(timer);
+              stalled.delete(timer);
+            });
+            return;
+          }
+          return answerFault(res, rule.kind, req.headers);
         }
       }
-      forward(req, res, body);
+      forward(req, res, body, found);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -158,12 +215,17 @@ export async function startFaultProxy(options: { target: string; port?: number; 
       if (!(rate >= 0 && rate <= 1)) throw new RangeError(`rate must be between 0 and 1, got ${rate}`);
       rules.push({ ...rule, until: rule.forMs === undefined ? Infinity : Date.now() + rule.forMs });
     },
+    route(route) {
+      routes.push(route);
+    },
     clear() {
       rules = [];
     },
-    stats: () => ({ forwarded: stats.forwarded, injected: { ...stats.injected }, seen: { ...stats.seen } }),
+    stats: () => ({ forwarded: stats.forwarded, injected: { ...stats.injected }, seen: { ...stats.seen }, retried: { ...stats.retried } }),
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const timer of stalled) clearTimeout(timer);
+        stalled.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

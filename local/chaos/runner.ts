@@ -10,17 +10,16 @@
  * set for the run only, from the template's own values: nothing deployed changes.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { isUuid, parseConversationEvent } from '../../functions/shared/events.js';
-import { attributesFor, isActedOn } from '../../functions/processor/attributes.js';
+import { parseConversationEvent } from '../../functions/shared/events.js';
 import { functionEnvironment, getProperties, loadTemplate, type Template } from '../../scripts/template.js';
 import { startFaultProxy, type FaultProxy } from '../aws/fault-proxy.js';
 import type { GenesysSimulatorOptions, SimulatorConversation } from '../genesys-sim/server.js';
-import { generateConversationEvents, type GenerateOptions } from '../load/generate.js';
-import { peekQueue, runLoad, type RunSummary } from '../run.js';
+import { generateConversationEvents, type GenerateOptions, type LoadConversation } from '../load/generate.js';
+import { peekQueue, runLoad, type ParkedMessage, type RunEvent, type RunSummary } from '../run.js';
 import { startLocalStack, type LocalStack } from '../stack.js';
+import { checkDirect, checkInvariants } from './invariants.js';
 
 /** How much faster than deployed a scenario runs. */
 export interface ChaosScale {
@@ -51,6 +50,8 @@ export interface ScenarioRun {
   published: Promise<void>;
   /** Counts of what the schedule did, for the invariants (e.g. environments killed). */
   counts: Record<string, number>;
+  /** The load the run sends. */
+  load: { events: readonly RunEvent[]; conversations: readonly LoadConversation[] };
 }
 
 /** A bound the design implies, with the reason shown when it is broken. */
@@ -80,6 +81,13 @@ export interface Scenario {
   bounds: Bounds;
   /** Dispatcher batches allowed to fail whole (only where the scenario kills dispatcher environments). */
   allowedFailedBatches?(counts: Record<string, number>): number;
+  /**
+   * Error names the schedule makes deterministic (a handler bug): valid events parked with one of them are
+   * parked by design, and like InvalidEvent each must be parked at its first receive.
+   */
+  deterministicErrors?: readonly string[];
+  /** Checks of this scenario's own, after the drain: that its fault did what it says (violations, empty when it did). */
+  verify?(run: ScenarioRun, summary: RunSummary): string[] | Promise<string[]>;
 }
 
 /** One row of the table and its verdict. */
@@ -123,36 +131,6 @@ export function scaledVisibility(template: Template, scale: ChaosScale): number 
   return Math.max(1, Math.round(Number(getProperties(template, 'EventsQueue').VisibilityTimeout) / scale.sqsScale));
 }
 
-/** Where the direct messages went: checked after the drain. */
-async function checkDirect(stack: LocalStack, direct: readonly DirectMessage[], violations: string[]): Promise<void> {
-  if (direct.length === 0) return;
-  const parked = await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl);
-  const state = stack.simulator.state();
-  for (const message of direct) {
-    const copies = parked.filter((candidate) => candidate.Body === message.body);
-    if (message.expect === 'InvalidEvent') {
-      const reasons = copies.map((copy) => copy.MessageAttributes?.errorName?.StringValue);
-      if (copies.length === 0 || reasons.some((reason) => reason !== 'InvalidEvent')) {
-        violations.push(`input "${message.label}": expected parked as InvalidEvent, found ${JSON.stringify(reasons)}`);
-      }
-      const counts = copies.map((copy) => copy.MessageAttributes?.receiveCount?.StringValue);
-      if (counts.some((count) => count !== '1')) violations.push(`input "${message.label}": parked after receive ${counts.join(', ')}, not at the first`);
-      continue;
-    }
-    if (copies.length > 0) violations.push(`input "${message.label}": valid but parked as ${copies[0]?.MessageAttributes?.errorName?.StringValue}`);
-    if (message.expect === 'applied') {
-      const event = parseConversationEvent(message.body);
-      if (!isActedOn(event.kind)) throw new Error(`input "${message.label}" is not of an acted-on kind`);
-      const participantId = event.body.participantId as string;
-      const have = state[event.body.conversationId]?.[participantId] ?? {};
-      const want = attributesFor(event.kind, event.body);
-      for (const [key, value] of Object.entries(want)) {
-        if (have[key] !== value) violations.push(`input "${message.label}": ${key} is ${JSON.stringify(have[key])}, expected ${JSON.stringify(value)}`);
-      }
-    }
-  }
-}
-
 /** Runs one scenario on a fresh stack (sharing `motoEndpoint`) and checks every invariant. */
 export async function runScenario(
   scenario: Scenario,
@@ -166,7 +144,7 @@ export async function runScenario(
     stack = await startLocalStack({
       template,
       motoEndpoint: options.motoEndpoint,
-      functionsAwsEndpoint: proxy.endpoint,
+      functionsProxy: proxy,
       timeScale: scale.timeScale,
       genesys: { timeScale: scale.timeScale, seed: scenario.load.seed ?? 1, ...scenario.genesys },
       functionEnvironment: scaledEnvironment(template, scale),
@@ -208,7 +186,7 @@ export async function runScenario(
       markPublished = resolve;
     });
     const counts: Record<string, number> = {};
-    const run: ScenarioRun = { stack: live, proxy, scale, counts, published, sqsMs: (seconds) => (seconds * 1000) / scale.sqsScale };
+    const run: ScenarioRun = { stack: live, proxy, scale, counts, published, load, sqsMs: (seconds) => (seconds * 1000) / scale.sqsScale };
     const faults = (scenario.faults?.(run) ?? Promise.resolve()).catch((error: unknown) => {
       throw new Error(`fault schedule of ${scenario.name} failed: ${(error as Error).message}`, { cause: error });
     });
@@ -221,6 +199,7 @@ export async function runScenario(
       conversations: load.conversations,
       ratePerSecond: scenario.ratePerSecond ?? 0,
       drainTimeoutMs: options.drainTimeoutMs ?? 240_000,
+      parkedByDesign: (message: ParkedMessage) => scenario.deterministicErrors?.includes(message.errorName) ?? false,
       onProgress: (progress) => {
         if (progress.phase === 'draining') markPublished();
       },
@@ -230,8 +209,9 @@ export async function runScenario(
     // A schedule may end after the drain (e.g. a stretch that outlasted the load): whatever came back since is drained too.
     await live.waitForDrain({ timeoutMs: options.drainTimeoutMs ?? 240_000 });
 
-    const violations = await checkInvariants(scenario, live, summary, { ...before, counts, direct });
+    const violations = await checkInvariants(scenario, live, summary, { ...before, counts, direct, proxy });
     await checkDirect(live, direct, violations);
+    violations.push(...(await (scenario.verify?.(run, summary) ?? [])));
 
     const writes = live.simulator.ledger.writes;
     const distinct = new Set(writes.map((write) => JSON.stringify([write.conversationId, write.participantId, write.attributes])));
@@ -274,89 +254,6 @@ function addDirectConversation(stack: LocalStack, message: DirectMessage): void 
   if (event.body.participantId === undefined) return;
   const conversation: SimulatorConversation = { id: event.body.conversationId, participants: [{ id: event.body.participantId, purpose: 'customer' }] };
   stack.simulator.addConversation(conversation);
-}
-
-const API_PATH = /^\/api\/v2\/conversations\/([^/]+)(?:\/participants\/([^/]+)\/attributes)?$/;
-
-/** Every invariant of issue 4 that the run summary and the stack's counters can show. */
-async function checkInvariants(
-  scenario: Scenario,
-  stack: LocalStack,
-  summary: RunSummary,
-  context: { ledger: number; stats: ReturnType<LocalStack['stats']>; counts: Record<string, number>; direct: readonly DirectMessage[] },
-): Promise<string[]> {
-  const violations: string[] = [];
-  if (!summary.drained) violations.push('the queue did not drain');
-  if (summary.lost > 0) violations.push(`lost ${summary.lost} events`);
-  const parkedEvents = summary.in - summary.applied - summary.notActedOn - summary.lost;
-  if (summary.applied + summary.notActedOn + parkedEvents !== summary.in) violations.push('in ≠ applied + parked');
-  if (!summary.state.matches) violations.push(`attribute state differs from what the events imply: ${summary.state.mismatches.slice(0, 3).join('; ')}`);
-  if (summary.validParked > 0) violations.push(`${summary.validParked} valid events parked although the faults cleared within the retry window`);
-  if (summary.malformedNotParked > 0) violations.push(`${summary.malformedNotParked} malformed events not parked as InvalidEvent`);
-
-  const parked = await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl);
-  // SQS is at-least-once: a message can be handed out twice at once, and each copy is parked. What must
-  // hold is that every invalid body was parked at a first receive, never after a redelivery of ours.
-  const invalidReceives = new Map<string, string[]>();
-  for (const message of parked) {
-    const name = message.MessageAttributes?.errorName?.StringValue;
-    if (name === undefined) violations.push(`a message was moved to the DLQ by the redrive policy, without a reason (${message.MessageId})`);
-    if (name === 'InvalidEvent') {
-      const body = message.Body ?? '';
-      invalidReceives.set(body, [...(invalidReceives.get(body) ?? []), message.MessageAttributes?.receiveCount?.StringValue ?? '?']);
-    }
-  }
-  for (const receives of invalidReceives.values()) {
-    if (!receives.includes('1')) violations.push(`an invalid event was parked at receive ${receives.join(', ')}, not the first`);
-  }
-  const log = stack.logFile === undefined ? '' : readFileSync(stack.logFile, 'utf8');
-  const invalidRedelivered = log.split('\n').filter((line) => line.includes('"record will be redelivered"') && line.includes('"errorName":"InvalidEvent"')).length;
-  if (invalidRedelivered > 0) violations.push(`${invalidRedelivered} invalid events were handed back for redelivery`);
-  const rule = await peekQueue(stack.clients.sqs, stack.queues.ruleDeadLetterQueueUrl);
-  if (rule.length > 0) violations.push(`${rule.length} events in the rule's DLQ: EventBridge could not deliver them`);
-
-  // No id that is not a UUID reached a Genesys URL.
-  const requests = stack.simulator.ledger.requests.slice(context.ledger);
-  for (const request of requests) {
-    if (request.path === '/oauth/token') continue;
-    const match = API_PATH.exec(request.path);
-    if (match === null || !isUuid(decodeURIComponent(match[1] ?? '')) || (match[2] !== undefined && !isUuid(decodeURIComponent(match[2])))) {
-      violations.push(`Genesys was called at ${request.path}`);
-    }
-  }
-
-  // Bounds (docs/reliability.md, "Bounds").
-  const stats = stack.stats();
-  const delta = (fn: string, key: 'invocations' | 'coldStarts' | 'errors'): number =>
-    (stats.lambda[fn]?.[key] ?? 0) - (context.stats.lambda[fn]?.[key] ?? 0);
-  const processorInvocations = delta('ProcessorFunction', 'invocations');
-  const processorEnvironments = stats.lambda.ProcessorFunction?.coldStarts ?? 0;
-  const status = (code: number): number => requests.filter((request) => request.path !== '/oauth/token' && request.status === code).length;
-  const failedLogins = requests.filter((request) => request.path === '/oauth/token' && request.status !== 200).length;
-  const bounds = scenario.bounds;
-  const perApplied = summary.applied === 0 ? 0 : summary.genesysRequests / summary.applied;
-  if (perApplied > bounds.requestsPerApplied) {
-    violations.push(`Genesys requests per applied event ${perApplied.toFixed(2)} above the bound ${bounds.requestsPerApplied}`);
-  }
-  if (summary.genesysRequests > 6 * processorInvocations) {
-    violations.push(`Genesys requests ${summary.genesysRequests} above 6 per processor invocation (${processorInvocations}): the client loops`);
-  }
-  // A login the client gave up on (its request timeout) is answered 200 in the ledger but failed all the same.
-  const abandonedLogins = log.split('\n').filter((line) => line.includes('Genesys token request: no answer within')).length;
-  const tokenBound = processorEnvironments + status(401) + failedLogins + abandonedLogins;
-  if (summary.tokenRequests > tokenBound) {
-    violations.push(
-      `token requests ${summary.tokenRequests} above environments ${processorEnvironments} + 401 answers ${status(401)} + failed logins ${failedLogins} + abandoned logins ${abandonedLogins}`,
-    );
-  }
-  const throttledBound = typeof bounds.throttled === 'function' ? bounds.throttled(summary) : bounds.throttled;
-  if (summary.throttled > throttledBound) violations.push(`429 answers ${summary.throttled} above the bound ${throttledBound}`);
-
-  // The whole batch never fails for one record: only a killed dispatcher fails a batch.
-  const failedBatches = stats.poller.failedBatches - context.stats.poller.failedBatches;
-  const allowed = scenario.allowedFailedBatches?.(context.counts) ?? 0;
-  if (failedBatches > allowed) violations.push(`${failedBatches} dispatcher batches failed whole (allowed ${allowed})`);
-  return violations;
 }
 
 /** Waits `ms`, then runs `action`; for fault schedules. */

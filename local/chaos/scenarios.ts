@@ -5,6 +5,7 @@
  * Stretches are given in deployed seconds and run at the suite's SQS scale (`run.sqsMs`), because what
  * a stretch is measured against is the redelivery window (RETRY_*_DELAY_SECONDS × MaxReceiveCount).
  */
+import { readFileSync } from 'node:fs';
 import { inputCases } from './inputs.js';
 import { after, type Scenario, type ScenarioRun } from './runner.js';
 
@@ -30,6 +31,22 @@ async function repeatedly(run: ScenarioRun, everyMs: number, times: number, acti
     if (await action()) landed += 1;
   }
   return landed;
+}
+
+/** The dispatcher's own AWS calls and the processor's secret read: what `aws-calls-hang` stalls. */
+const BUDGETED_AWS_CALLS = ['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem', 'SendMessage', 'ChangeMessageVisibility', 'GetSecretValue'];
+
+/** Sum of one EMF metric over the run's log: what CloudWatch would count (0 when never emitted). */
+function metricSum(run: ScenarioRun, name: string): number {
+  const file = run.stack.logFile;
+  if (file === undefined) return 0;
+  let sum = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{"_aws"') || !line.includes(`"${name}"`)) continue;
+    const value = (JSON.parse(line) as Record<string, unknown>)[name];
+    for (const n of Array.isArray(value) ? value : [value]) sum += typeof n === 'number' ? n : 0;
+  }
+  return sum;
 }
 
 /** Every scenario, in the order the suite runs them. */
@@ -174,7 +191,102 @@ export const SCENARIOS: Scenario[] = [
     direct: inputCases(),
     bounds: { requestsPerApplied: CLEAN, throttled: 0 },
   },
+  {
+    name: 'aws-calls-hang',
+    proves: 'DynamoDB, SQS and Secrets Manager calls that hang (no answer, ever) for 5 minutes cost each record a timeout, never its batch-mates or an event',
+    load: { ...LOAD, seed: 25 },
+    async faults(run) {
+      run.proxy.inject({ actions: BUDGETED_AWS_CALLS, kind: 'stall', rate: 0.15, forMs: run.sqsMs(300) });
+      await after(run.sqsMs(300), () => undefined);
+      run.counts.stalled = Object.values(run.proxy.stats().injected).reduce((sum, n) => sum + n, 0);
+    },
+    verify: (run) => ((run.counts.stalled ?? 0) > 0 ? [] : ['no AWS call was stalled: the scenario proved nothing']),
+    bounds: { requestsPerApplied: CLEAN + 2, throttled: 0 },
+  },
+  {
+    name: 'dispatcher-deadline',
+    proves: 'a dispatcher invocation reaching its deadline (StartSyncExecution hanging) answers only its unsettled records as failures: applied and parked ones keep their outcome, nothing runs on, and DeadlineReached counts it',
+    // More malformed and failing records, so a batch at its deadline holds records in every state.
+    load: { ...LOAD, malformedRate: 0.1, seed: 26 },
+    genesys: { faultRate: 0.1 },
+    async faults(run) {
+      // Held longer than a dispatcher invocation, then dropped: the call is still open when the deadline comes.
+      run.proxy.inject({ actions: ['StartSyncExecution'], kind: 'stall', rate: 0.2, stallMs: 60_000, forMs: run.sqsMs(600) });
+      await after(run.sqsMs(600), () => undefined);
+      run.counts.stalled = run.proxy.stats().injected.StartSyncExecution ?? 0;
+    },
+    verify(run) {
+      const atDeadline = metricSum(run, 'DeadlineReached');
+      return (run.counts.stalled ?? 0) > 0 && atDeadline > 0 ? [] : [`stalled ${run.counts.stalled ?? 0} workflows, DeadlineReached counted ${atDeadline} records: no invocation was seen reaching its deadline`];
+    },
+    bounds: { requestsPerApplied: 2, throttled: 0 },
+  },
+  {
+    name: 'idempotency-save-fails',
+    proves: 'the idempotency table refusing every save (UpdateItem throttled) for 30 minutes, after the workflows ran, changes no outcome: applied stays applied, parked stays parked once',
+    load: { ...LOAD, seed: 27 },
+    async faults(run) {
+      run.proxy.inject({ actions: ['UpdateItem'], kind: 'throttle', forMs: run.sqsMs(1800) });
+      await after(run.sqsMs(1800), () => undefined);
+      run.counts.refusedSaves = run.proxy.stats().injected.UpdateItem ?? 0;
+    },
+    verify(run) {
+      const counted = metricSum(run, 'IdempotencySaveFailed');
+      return (run.counts.refusedSaves ?? 0) > 0 && counted > 0 ? [] : [`saves refused ${run.counts.refusedSaves ?? 0}, IdempotencySaveFailed counted ${counted}`];
+    },
+    bounds: { requestsPerApplied: CLEAN, throttled: 0 },
+  },
+  {
+    name: 'start-sync-5xx-after-run',
+    proves: 'StartSyncExecution answered 500 after the workflow ran (a lost answer) starts no second execution behind the dispatcher: the record comes back through SQS, counted',
+    load: { ...LOAD, seed: 28 },
+    async faults(run) {
+      run.proxy.inject({ actions: ['StartSyncExecution'], kind: 'fail-after', rate: 0.3, forMs: run.sqsMs(300) });
+      await after(run.sqsMs(300), () => undefined);
+      run.counts.lostAnswers = run.proxy.stats().injected.StartSyncExecution ?? 0;
+    },
+    verify: (run) => ((run.counts.lostAnswers ?? 0) > 0 ? [] : ['no StartSyncExecution answer was replaced: the scenario proved nothing']),
+    // Each lost answer runs its workflow once more, on the redelivery: ≤ 1 more request per event.
+    bounds: { requestsPerApplied: CLEAN + 1, throttled: 0 },
+  },
+  {
+    name: '429-long-retry-after',
+    proves: 'a 429 storm (2 requests per minute per token) whose Retry-After (20 s) is far beyond the workflow\'s retry intervals and the in-place wait sends nothing to Genesys before the time it asked for',
+    load: { ...LOAD, events: 200, conversations: 25, seed: 29 },
+    // 2 requests per (scaled) minute per token: even the short form's 40 events meet 429s.
+    genesys: { requestsPerMinute: 2, retryAfterSeconds: 20 },
+    async faults(run) {
+      await after(run.sqsMs(300), () => run.stack.simulator.configure({ requestsPerMinute: 300, retryAfterSeconds: 0 }));
+    },
+    verify: (run) => (run.stack.simulator.ledger.count(429) > 0 ? [] : ['Genesys answered no 429: the storm did not happen']),
+    bounds: { requestsPerApplied: CLEAN + 40, throttled: (summary) => 40 * summary.applied },
+  },
+  {
+    name: 'processor-bug',
+    proves: 'a processor bug that fails the same events the same way every time (TypeError) costs each of them one receive and one processor invocation: parked at once with its name, never retried',
+    load: { ...LOAD, seed: 30 },
+    deterministicErrors: ['TypeError'],
+    async faults(run) {
+      const buggy = new Set(run.load.conversations.slice(0, 2).map((conversation) => conversation.id));
+      run.stack.runtime.injectBug('ProcessorFunction', {
+        when: (event) => buggy.has(String((event as { body?: { conversationId?: unknown } } | null)?.body?.conversationId)),
+        error: { errorType: 'TypeError', errorMessage: "Cannot read properties of undefined (reading 'id')", trace: ['TypeError: injected by the chaos suite'] },
+      });
+    },
+    verify: (_run, summary) => ((summary.parkedByReason.TypeError ?? 0) > 0 ? [] : ['no event was parked as TypeError: the bug was never reached']),
+    bounds: { requestsPerApplied: CLEAN, throttled: 0 },
+  },
 ];
 
 /** The scenarios of the short form in `npm test`: one per kind of fault, smaller loads. */
-export const SHORT_SCENARIOS: string[] = ['genesys-5xx-20pct', 'processor-killed', 'input-cases'];
+export const SHORT_SCENARIOS: string[] = [
+  'genesys-5xx-20pct',
+  'processor-killed',
+  'input-cases',
+  'aws-calls-hang',
+  'dispatcher-deadline',
+  'idempotency-save-fails',
+  'start-sync-5xx-after-run',
+  '429-long-retry-after',
+  'processor-bug',
+];

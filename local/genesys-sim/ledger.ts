@@ -23,6 +23,8 @@ export interface LedgerEntry {
   /** The `inin-correlation-id` the answer carried. */
   correlationId: string;
   injected?: Injection;
+  /** Sent with a token before the Retry-After of an earlier 429 to that token had passed. */
+  beforeRetryAfter?: true;
 }
 
 /** One PATCH the simulator merged into a participant's attributes. */
@@ -45,6 +47,8 @@ export interface LedgerSummary {
   requestsByToken: Record<string, number>;
   /** Requests an injected condition decided, per injection. */
   injected: Record<string, number>;
+  /** Requests sent with a token before the Retry-After Genesys had given it expired. */
+  beforeRetryAfter: number;
   /** Writes applied. */
   writes: number;
 }
@@ -61,6 +65,7 @@ export class Ledger {
   readonly tokenRequestsByClient: Record<string, number> = {};
   readonly requestsByToken: Record<string, number> = {};
   readonly injected: Record<string, number> = {};
+  beforeRetryAfter = 0;
 
   /** Records one answered request and updates the counters. */
   record(entry: LedgerEntry): void {
@@ -69,6 +74,7 @@ export class Ledger {
     if (entry.path === '/oauth/token' && entry.clientId !== undefined) bump(this.tokenRequestsByClient, entry.clientId);
     if (entry.token !== undefined) bump(this.requestsByToken, entry.token);
     if (entry.injected !== undefined) bump(this.injected, entry.injected);
+    if (entry.beforeRetryAfter === true) this.beforeRetryAfter += 1;
   }
 
   /** Records one applied write. */
@@ -89,6 +95,7 @@ export class Ledger {
       tokenRequestsByClient: { ...this.tokenRequestsByClient },
       requestsByToken: { ...this.requestsByToken },
       injected: { ...this.injected },
+      beforeRetryAfter: this.beforeRetryAfter,
       writes: this.writes.length,
     };
   }
@@ -97,6 +104,7 @@ export class Ledger {
   clear(): void {
     this.requests.length = 0;
     this.writes.length = 0;
+    this.beforeRetryAfter = 0;
     for (const counter of [this.byStatus, this.tokenRequestsByClient, this.requestsByToken, this.injected]) {
       for (const key of Object.keys(counter)) delete counter[key];
     }

@@ -68,6 +68,12 @@ export interface SimulatorSettings {
   down: boolean;
   /** Conversations answered 403. */
   forbiddenConversations: ReadonlySet<string>;
+  /**
+   * When set, a 429 names this Retry-After (real seconds) instead of the time until a slot frees, and
+   * Genesys holds the token to it: every request with that token is answered 429 until it has passed.
+   * `configure({retryAfterSeconds: 0})` turns it off.
+   */
+  retryAfterSeconds?: number;
 }
 
 /** Options of `startGenesysSimulator`; every setting has the default documented on `SimulatorSettings`. */
@@ -231,6 +237,8 @@ class Simulator implements GenesysSimulator {
   private readonly conversations = new Map<string, Conversation>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private tokenEndpoint: { mode: TokenEndpointMode; until: number } = { mode: 'ok', until: Infinity };
+  /** Per token label: until when (epoch ms) the last 429 told its holder to wait. */
+  private readonly retryAfterUntil = new Map<string, number>();
   readonly server: Server;
 
   constructor(options: GenesysSimulatorOptions) {
@@ -283,6 +291,9 @@ class Simulator implements GenesysSimulator {
     checkPositive('timeScale', next.timeScale);
     checkPositive('tokenExpiresIn', next.tokenExpiresIn);
     checkRate('faultRate', next.faultRate);
+    // 0 turns a fixed Retry-After off again (configure skips undefined values).
+    if (next.retryAfterSeconds === 0) delete next.retryAfterSeconds;
+    if (next.retryAfterSeconds !== undefined) checkPositive('retryAfterSeconds', next.retryAfterSeconds);
     checkRate('timeoutRate', next.timeoutRate);
     if (next.faultStatuses.length === 0) throw new RangeError('faultStatuses must name at least one status');
     const latency = typeof next.latencyMs === 'number' ? { min: next.latencyMs, max: next.latencyMs } : next.latencyMs;
@@ -437,7 +448,7 @@ class Simulator implements GenesysSimulator {
       return oauthError(401, 'invalid_client', 'client not found');
     }
     const decision = this.tokenWindow.take(client.clientId);
-    if (!decision.allowed) return this.rateLimited(res, entry, decision);
+    if (!decision.allowed) return this.rateLimited(res, entry, decision, `client ${client.clientId}`);
     const grantType = new URLSearchParams(body).get('grant_type');
     if (grantType !== 'client_credentials') {
       return oauthError(400, grantType === null ? 'invalid_request' : 'unsupported_grant_type', 'grant_type must be client_credentials');
@@ -461,8 +472,14 @@ class Simulator implements GenesysSimulator {
     };
   }
 
-  private rateLimited(res: ServerResponse, entry: LedgerEntry, decision: WindowDecision): void {
-    const seconds = toRetryAfterSeconds(decision.retryAfterMs);
+  /**
+   * A 429 with Retry-After: the time until a slot frees, or `retryAfterSeconds` when set. The key (a token
+   * label, a client) is held to it: the ledger marks a request that comes sooner.
+   */
+  private rateLimited(res: ServerResponse, entry: LedgerEntry, decision: WindowDecision, key: string, heldSeconds?: number): void {
+    const fixed = this.current.retryAfterSeconds;
+    const seconds = heldSeconds ?? (fixed === undefined ? toRetryAfterSeconds(decision.retryAfterMs) : Math.ceil(fixed));
+    if (heldSeconds === undefined) this.retryAfterUntil.set(key, this.clock() + seconds * 1000);
     this.apiError(res, entry, 429, `Rate limit exceeded the maximum. Retry the request in [${seconds}] seconds`, {
       ...this.rateLimitHeaders(decision),
       'retry-after': String(seconds),
@@ -492,8 +509,18 @@ class Simulator implements GenesysSimulator {
     if (token === undefined || token.revoked || token.expiresAt <= this.clock()) {
       return this.apiError(res, entry, 401, 'Invalid login credentials.');
     }
+    const heldUntil = this.retryAfterUntil.get(token.label);
+    if (heldUntil !== undefined && this.clock() < heldUntil) {
+      // A request Genesys asked this token to hold back: the client did not honour Retry-After.
+      entry.beforeRetryAfter = true;
+      if (this.current.retryAfterSeconds !== undefined) {
+        const waitMs = heldUntil - this.clock();
+        const held: WindowDecision = { allowed: false, count: this.apiWindow.limit, limit: this.apiWindow.limit, retryAfterMs: waitMs, resetMs: waitMs };
+        return this.rateLimited(res, entry, held, token.label, toRetryAfterSeconds(waitMs));
+      }
+    }
     const decision = this.apiWindow.take(token.label);
-    if (!decision.allowed) return this.rateLimited(res, entry, decision);
+    if (!decision.allowed) return this.rateLimited(res, entry, decision, token.label);
     const headers = this.rateLimitHeaders(decision);
 
     if (this.timeouts.chance(this.current.timeoutRate)) {

@@ -38,6 +38,21 @@ export interface FunctionStats {
   environments: number;
 }
 
+/** One answered invocation: which request, and when its answer reached the caller (epoch ms). */
+export interface AnsweredInvocation {
+  awsRequestId: string;
+  answeredAt: number;
+}
+
+/**
+ * A handler bug that fails the same event the same way every time: invocations whose event `when`
+ * accepts answer `error` as Lambda reports a thrown error, without running the handler.
+ */
+export interface InjectedBug {
+  when(event: unknown): boolean;
+  error: LambdaError;
+}
+
 /** How one function runs. */
 export interface FunctionPoolOptions {
   /** The function name (locally the logical id). */
@@ -194,6 +209,9 @@ export class FunctionPool {
   private stopped = false;
   /** Environments kept alive, idle or busy: dead ones are replaced in the background (see `prewarm`). */
   private warmFloor = 0;
+  private readonly bugs: InjectedBug[] = [];
+  /** Every answered invocation, in the order answered. */
+  readonly answered: AnsweredInvocation[] = [];
   readonly stats: FunctionStats = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, running: 0, waiting: 0, peakConcurrency: 0, environments: 0 };
 
   constructor(readonly options: FunctionPoolOptions) {}
@@ -203,6 +221,12 @@ export class FunctionPool {
     if (this.stopped) throw new Error(`${this.options.functionName}: the runtime is stopped`);
     const awsRequestId = randomUUID();
     this.stats.invocations += 1;
+    const bug = this.bugs.find((candidate) => candidate.when(event));
+    if (bug !== undefined) {
+      this.stats.errors += 1;
+      this.answered.push({ awsRequestId, answeredAt: Date.now() });
+      return { error: { ...bug.error, trace: [...bug.error.trace] } };
+    }
     const environment = await this.acquire();
     this.stats.running += 1;
     this.stats.peakConcurrency = Math.max(this.stats.peakConcurrency, this.stats.running);
@@ -214,6 +238,7 @@ export class FunctionPool {
         this.stats.errors += 1;
         if (outcome.error.errorType === 'Sandbox.Timedout') this.stats.timeouts += 1;
       }
+      this.answered.push({ awsRequestId, answeredAt: Date.now() });
       return outcome;
     } finally {
       this.stats.running -= 1;
@@ -224,6 +249,11 @@ export class FunctionPool {
   /** Whether an invocation is running or waiting. */
   get busy(): boolean {
     return this.stats.running > 0 || this.stats.waiting > 0;
+  }
+
+  /** From now on, events `bug.when` accepts fail with `bug.error` (see {@link InjectedBug}). */
+  injectBug(bug: InjectedBug): void {
+    this.bugs.push(bug);
   }
 
   /**
@@ -334,6 +364,16 @@ export class LambdaRuntime {
    */
   killEnvironment(functionNameOrArn: string): Promise<boolean> {
     return this.pool(functionNameOrArn).killBusy();
+  }
+
+  /** Makes a function fail the events `bug.when` accepts, every time, as a handler bug would. */
+  injectBug(functionNameOrArn: string, bug: InjectedBug): void {
+    this.pool(functionNameOrArn).injectBug(bug);
+  }
+
+  /** Every answered invocation of a function, with its request id and when the answer left the runtime. */
+  answered(functionNameOrArn: string): readonly AnsweredInvocation[] {
+    return this.pool(functionNameOrArn).answered;
   }
 
   private pool(functionNameOrArn: string): FunctionPool {

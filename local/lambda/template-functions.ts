@@ -61,6 +61,8 @@ export interface TemplateFunctionsOptions {
   /** Per function (logical id): most concurrent environments. */
   maxConcurrency?: Record<string, number>;
   log?: FunctionPoolOptions['log'];
+  /** Replaces this origin at the start of any variable's value (moto's queue URLs → a proxy in front of it). */
+  rewriteUrlOrigin?: { from: string; to: string };
 }
 
 /** One pool definition per `AWS::Serverless::Function`. */
@@ -72,8 +74,12 @@ export function functionPoolsFromTemplate(options: TemplateFunctionsOptions): Fu
     const timeoutSeconds = Number(resolver.resolve(functionProperty(template, logicalId, 'Timeout') ?? 3));
     const memorySize = Number(resolver.resolve(functionProperty(template, logicalId, 'MemorySize') ?? 128));
     const runtime = String(resolver.resolve(functionProperty(template, logicalId, 'Runtime') ?? 'nodejs22.x'));
+    const rewrite = options.rewriteUrlOrigin;
     const variables = Object.fromEntries(
-      Object.entries(resolver.resolve(functionEnvironment(template, logicalId)) as Record<string, unknown>).map(([name, value]) => [name, String(value)]),
+      Object.entries(resolver.resolve(functionEnvironment(template, logicalId)) as Record<string, unknown>).map(([name, value]) => {
+        const text = String(value);
+        return [name, rewrite !== undefined && text.startsWith(`${rewrite.from}/`) ? `${rewrite.to}${text.slice(rewrite.from.length)}` : text];
+      }),
     );
     // The variables Lambda itself sets in every execution environment.
     const lambdaVariables: Record<string, string> = {

@@ -29,6 +29,18 @@ export interface StepFunctionsStats {
   peakInFlight: number;
 }
 
+/** One StartSyncExecution, for the fault suite's invariants. */
+export interface SyncExecutionRecord {
+  executionArn: string;
+  /** The workflow input's `messageId` (the SQS message the dispatcher started it for), when it has one. */
+  messageId?: string;
+  status?: ExecutionStatus;
+  /** The output's `status` (`applied` when the processor wrote to Genesys). */
+  outputStatus?: string;
+  /** Whether the answer reached the caller: false when the caller had hung up (timed out, aborted) by then. */
+  delivered?: boolean;
+}
+
 /** Options of `startStepFunctionsServer`. */
 export interface StepFunctionsServerOptions {
   stateMachines: LocalStateMachine[];
@@ -46,6 +58,8 @@ export interface StepFunctionsServer {
   endpoint: string;
   port: number;
   stats(): StepFunctionsStats;
+  /** Every StartSyncExecution so far, in the order started. */
+  syncExecutions(): readonly SyncExecutionRecord[];
   /** Whether an execution is running. */
   readonly busy: boolean;
   /** Aborts running executions and closes the server. */
@@ -125,6 +139,14 @@ interface ExecutionResult {
   cause?: string;
 }
 
+function parseJsonSafely(text: string | undefined): unknown {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The error and cause of a rejected run, as aws-local-stepfunctions reports them. */
 function failureOf(error: unknown): ExecutionResult {
   if (error instanceof ExecutionTimeoutError) {
@@ -140,6 +162,7 @@ function failureOf(error: unknown): ExecutionResult {
 export async function startStepFunctionsServer(options: StepFunctionsServerOptions): Promise<StepFunctionsServer> {
   const machines = new Map(options.stateMachines.map((spec) => [spec.arn, prepare(spec, options)]));
   const running = new Set<() => void>();
+  const syncExecutions: SyncExecutionRecord[] = [];
   const stats: StepFunctionsStats = {
     started: 0,
     byStatus: { SUCCEEDED: 0, FAILED: 0, TIMED_OUT: 0, ABORTED: 0 },
@@ -212,9 +235,15 @@ export async function startStepFunctionsServer(options: StepFunctionsServerOptio
       }
       const input = parseInput(body.input);
       const { executionArn, name } = newExecution(machine, body);
+      const messageId = (input as { messageId?: unknown } | null)?.messageId;
+      const record: SyncExecutionRecord = { executionArn, ...(typeof messageId === 'string' ? { messageId } : {}) };
+      syncExecutions.push(record);
       const startDate = Date.now();
       const result = await execute(machine, executionArn, name, input);
       const stopDate = Date.now();
+      record.status = result.status;
+      const outputStatus = (parseJsonSafely(result.output) as { status?: unknown } | undefined)?.status;
+      if (typeof outputStatus === 'string') record.outputStatus = outputStatus;
       return {
         executionArn,
         stateMachineArn: machine.spec.arn,
@@ -277,6 +306,17 @@ export async function startStepFunctionsServer(options: StepFunctionsServerOptio
       response.setHeader('x-amzn-errortype', serviceError.type);
     }
     const text = JSON.stringify(payload);
+    // The caller hung up (timed out, aborted) while it waited: its side of the connection has ended (the server keeps
+    // sockets half-open, so a write would still "finish").
+    const hungUp = request.socket.destroyed || request.socket.readableEnded;
+    const record = target === 'AWSStepFunctions.StartSyncExecution' ? syncExecutions.find((r) => r.executionArn === (payload as { executionArn?: unknown }).executionArn) : undefined;
+    if (record !== undefined) {
+      record.delivered = false;
+      response.once('finish', () => {
+        record.delivered = true;
+      });
+    }
+    if (hungUp) return;
     response.writeHead(status, {
       'content-type': 'application/x-amz-json-1.0',
       'content-length': Buffer.byteLength(text),
@@ -301,6 +341,7 @@ export async function startStepFunctionsServer(options: StepFunctionsServerOptio
     endpoint: `http://127.0.0.1:${port}`,
     port,
     stats: () => ({ ...stats, byStatus: { ...stats.byStatus }, errors: { ...stats.errors } }),
+    syncExecutions: () => syncExecutions,
     get busy() {
       return stats.inFlight > 0;
     },

@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startFaultProxy, type FaultProxy } from '../../local/aws/fault-proxy.js';
 import { LambdaRuntime } from '../../local/lambda/runtime.js';
@@ -24,6 +27,19 @@ describe('killEnvironment', () => {
     expect(outcome.error?.errorType).toBe('Runtime.ExitError');
     expect(next.result).toMatchObject({ invocations: 1 });
     expect(runtime.stats().StandIn).toMatchObject({ coldStarts: 2, environments: 1 });
+  });
+
+  it('fails the events a bug catches the same way every time, without running the handler, and records every answer', async () => {
+    runtime.injectBug('StandIn', { when: (event) => (event as { buggy?: boolean }).buggy === true, error: { errorType: 'TypeError', errorMessage: 'boom', trace: [] } });
+    const before = runtime.answered('StandIn').length;
+
+    const first = await runtime.invoke('StandIn', { action: 'echo', buggy: true });
+    const again = await runtime.invoke('StandIn', { action: 'echo', buggy: true });
+    const fine = await runtime.invoke('StandIn', { action: 'echo' });
+
+    expect([first.error?.errorType, again.error?.errorType]).toEqual(['TypeError', 'TypeError']);
+    expect(fine.error).toBeUndefined();
+    expect(runtime.answered('StandIn').length - before).toBe(3);
   });
 
   it('answers false when nothing runs', async () => {
@@ -67,6 +83,57 @@ describe('fault proxy', () => {
       name: 'ThrottlingException',
       $metadata: { httpStatusCode: 400, attempts: 2 },
     });
+  });
+
+  it('stalls a named action: no answer until the caller gives up, and the service never sees it', async () => {
+    proxy.inject({ actions: ['CreateTable'], kind: 'stall' });
+    const name = `stalled-${randomUUID()}`;
+    const dynamodb = new DynamoDBClient({
+      endpoint: proxy.endpoint,
+      region: LOCAL_AWS_ENV.AWS_REGION,
+      credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+    });
+    const create = new CreateTableCommand({ TableName: name, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' });
+
+    await expect(dynamodb.send(create)).rejects.toMatchObject({ name: 'TimeoutError' });
+    proxy.clear();
+    await expect(dynamodb.send(new DescribeTableCommand({ TableName: name }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('answers a 500 after the service did the work: the caller is told it failed, and it did not', async () => {
+    proxy.inject({ actions: ['CreateTable'], kind: 'fail-after' });
+    const name = `done-${randomUUID()}`;
+    const dynamodb = client(DynamoDBClient);
+    const create = new CreateTableCommand({ TableName: name, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' });
+
+    await expect(dynamodb.send(create)).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    proxy.clear();
+    await expect(dynamodb.send(new DescribeTableCommand({ TableName: name }))).resolves.toHaveProperty('Table.TableName', name);
+  });
+
+  it('counts the SDK\'s own retries of an action, from the attempt header', async () => {
+    proxy.inject({ actions: ['ListTables'], kind: 'error' });
+    const before = proxy.stats().retried.ListTables ?? 0;
+    await client(DynamoDBClient, 3).send(new ListTablesCommand({})).catch(() => undefined);
+
+    expect((proxy.stats().retried.ListTables ?? 0) - before).toBe(2);
+  });
+
+  it('routes a target prefix to another upstream (the Step Functions endpoint)', async () => {
+    const other: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(JSON.stringify({ upstream: 'other', target: req.headers['x-amz-target'] })));
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', () => resolve()));
+    proxy.route({ targetPrefix: 'AWSStepFunctions.', upstream: `http://127.0.0.1:${(other.address() as AddressInfo).port}` });
+    try {
+      const answer = await fetch(proxy.endpoint, { method: 'POST', headers: { 'x-amz-target': 'AWSStepFunctions.StartSyncExecution', 'content-type': 'application/x-amz-json-1.0' }, body: '{}' });
+      expect(await answer.json()).toEqual({ upstream: 'other', target: 'AWSStepFunctions.StartSyncExecution' });
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('answers a named action with a 500 for a stretch, then forwards again', async () => {

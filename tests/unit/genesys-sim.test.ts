@@ -288,6 +288,43 @@ describe('Genesys simulator: rate limit per token', () => {
   });
 });
 
+describe('Genesys simulator: Retry-After', () => {
+  it('marks every request a token sends before the Retry-After of its 429 has passed', async () => {
+    let now = 0;
+    const sim = await simulator({ requestsPerMinute: 1, clock: () => now });
+    const accessToken = await token(sim);
+    await getConversation(sim, accessToken);
+    const refused = await getConversation(sim, accessToken);
+    expect(refused.headers.get('retry-after')).toBe('60');
+    now += 30_000;
+    await getConversation(sim, accessToken);
+    now += 30_000;
+    expect((await getConversation(sim, accessToken)).status).toBe(200);
+
+    expect(sim.ledger.requests.map((request) => request.beforeRetryAfter ?? false)).toEqual([false, false, false, true, false]);
+    expect(sim.ledger.summary().beforeRetryAfter).toBe(1);
+  });
+
+  it('with a fixed Retry-After, holds the token to it: 429 until it has passed, whatever the window', async () => {
+    let now = 0;
+    // A scaled minute of 1 s: the window itself frees long before the Retry-After.
+    const sim = await simulator({ requestsPerMinute: 1, timeScale: 60, retryAfterSeconds: 42, clock: () => now });
+    const accessToken = await token(sim);
+    await getConversation(sim, accessToken);
+    const refused = await getConversation(sim, accessToken);
+    now += 41_000;
+    const held = await getConversation(sim, accessToken);
+    now += 1_000;
+    const after = await getConversation(sim, accessToken);
+
+    expect(refused.headers.get('retry-after')).toBe('42');
+    expect([held.status, held.headers.get('retry-after')]).toEqual([429, '1']);
+    expect(after.status).toBe(200);
+    sim.configure({ retryAfterSeconds: 0 });
+    expect(sim.settings.retryAfterSeconds).toBeUndefined();
+  });
+});
+
 describe('Genesys simulator: injected trouble', () => {
   async function statuses(options: GenesysSimulatorOptions, count: number): Promise<number[]> {
     const sim = await simulator(options);
@@ -358,6 +395,7 @@ describe('Genesys simulator: ledger', () => {
       tokenRequestsByClient: { [CLIENT.clientId]: 1 },
       requestsByToken: { 'token-1': 3 },
       injected: {},
+      beforeRetryAfter: 0,
       writes: 1,
     });
     expect(sim.ledger.requests[3]).toMatchObject({ method: 'PATCH', status: 202, conversationId: CONVERSATION, participantId: AGENT });

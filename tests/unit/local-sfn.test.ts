@@ -149,4 +149,27 @@ describe('local Step Functions endpoint', () => {
       peakInFlight: 1,
     });
   });
+
+  it('records each sync execution with its message id and whether its answer reached the caller', async () => {
+    const before = server.syncExecutions().length;
+    answer = async () => ({ result: { status: 'applied' } });
+    await start(workflowInput('customer.start'));
+    let release: (outcome: InvokeOutcome) => void = () => undefined;
+    answer = () => new Promise((resolve) => (release = resolve));
+    const abort = new AbortController();
+    const abandoned = sfn.send(new StartSyncExecutionCommand({ stateMachineArn: processEvent?.arn, input: workflowInput('acw') }), { abortSignal: abort.signal });
+    while (calls.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    abort.abort();
+    await abandoned.catch(() => undefined);
+    // The hang-up reaches the server's socket on a later turn of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release({ result: { status: 'applied' } });
+    while (server.syncExecutions().at(-1)?.delivered === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    expect(server.syncExecutions().slice(before)).toEqual([
+      expect.objectContaining({ messageId: 'm-1', status: 'SUCCEEDED', outputStatus: 'applied', delivered: true }),
+      // Its task may time out meanwhile; what matters is that the caller never got the answer.
+      expect.objectContaining({ messageId: 'm-1', delivered: false }),
+    ]);
+  });
 });
