@@ -118,3 +118,22 @@ export function dispatcherConfig(overrides: Partial<DispatcherConfig> = {}): Dis
     ...overrides,
   };
 }
+
+/** The dispatcher's environment as template.yaml sets it (with short redelivery delays), for importing its handler in a test. */
+export function dispatcherEnvironment(): Record<string, string> {
+  const config = dispatcherConfig({ workflowTimeoutSeconds: 150 });
+  return {
+    STATE_MACHINE_ARN: config.stateMachineArn,
+    IDEMPOTENCY_TABLE_NAME: config.idempotencyTableName,
+    IDEMPOTENCY_EXPIRY_SECONDS: String(config.idempotencyExpirySeconds),
+    EVENTS_QUEUE_URL: config.eventsQueueUrl,
+    DEAD_LETTER_QUEUE_URL: config.deadLetterQueueUrl,
+    RETRY_BASE_DELAY_SECONDS: String(config.retryBaseDelaySeconds),
+    RETRY_MAX_DELAY_SECONDS: String(config.retryMaxDelaySeconds),
+    MAX_RECEIVE_COUNT: String(config.maxReceiveCount),
+    WORKFLOW_TIMEOUT_SECONDS: String(config.workflowTimeoutSeconds),
+    POWERTOOLS_SERVICE_NAME: 'dispatcher',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    AWS_REGION: 'us-east-1',
+  };
+}

@@ -10,7 +10,7 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DEADLINE_RESERVE_MS } from '../../functions/dispatcher/batch.js';
-import { genesysEvent, sqsEvent, sqsRecord } from '../helpers/factories.js';
+import { dispatcherEnvironment, genesysEvent, sqsEvent, sqsRecord } from '../helpers/factories.js';
 import { lambdaContext } from '../helpers/lambda-context.js';
 
 const sqsMock = mockClient(SQSClient);
@@ -41,18 +41,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   Object.assign(process.env, {
-    STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:ProcessEventStateMachine',
-    IDEMPOTENCY_TABLE_NAME: 'IdempotencyTable',
-    IDEMPOTENCY_EXPIRY_SECONDS: '7200',
-    EVENTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsQueue',
-    DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsDeadLetterQueue',
-    RETRY_BASE_DELAY_SECONDS: '2',
-    RETRY_MAX_DELAY_SECONDS: '300',
-    MAX_RECEIVE_COUNT: '5',
-    WORKFLOW_TIMEOUT_SECONDS: '150',
-    POWERTOOLS_SERVICE_NAME: 'dispatcher',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    AWS_REGION: 'us-east-1',
+    ...dispatcherEnvironment(),
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

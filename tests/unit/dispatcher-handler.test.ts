@@ -4,7 +4,7 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { genesysEvent, sqsEvent, sqsRecord } from '../helpers/factories.js';
+import { dispatcherEnvironment, genesysEvent, sqsEvent, sqsRecord } from '../helpers/factories.js';
 import { lambdaContext } from '../helpers/lambda-context.js';
 
 const sfnMock = mockClient(SFNClient);
@@ -14,20 +14,7 @@ const dynamoMock = mockClient(DynamoDBClient);
 let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 beforeAll(async () => {
-  Object.assign(process.env, {
-    STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:ProcessEventStateMachine',
-    IDEMPOTENCY_TABLE_NAME: 'IdempotencyTable',
-    IDEMPOTENCY_EXPIRY_SECONDS: '7200',
-    EVENTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsQueue',
-    DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/EventsDeadLetterQueue',
-    RETRY_BASE_DELAY_SECONDS: '2',
-    RETRY_MAX_DELAY_SECONDS: '300',
-    MAX_RECEIVE_COUNT: '5',
-    WORKFLOW_TIMEOUT_SECONDS: '150',
-    POWERTOOLS_SERVICE_NAME: 'dispatcher',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    AWS_REGION: 'us-east-1',
-  });
+  Object.assign(process.env, dispatcherEnvironment());
   ({ handler } = await import('../../functions/dispatcher/handler.js'));
 });
 
