@@ -57,6 +57,8 @@ export const TRANSIENT_PLATFORM_ERRORS: readonly string[] = [
   'States.Timeout',
   'States.Permissions',
   'Sandbox.Timedout',
+  // middy's early timeout, 5 ms before the processor's Lambda deadline, throws an Error named TimeoutError.
+  'TimeoutError',
 ];
 
 /** Lambda runtime errors (`Runtime.ExitError`, `Runtime.ImportModuleError`, ...): a crash or a deploy, never the event. */

@@ -95,7 +95,7 @@ describe('dispatch', () => {
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
-  it.each(['Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown', 'Runtime.ExitError', 'Sandbox.Timedout', 'ConfigurationError'])(
+  it.each(['Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown', 'Runtime.ExitError', 'Sandbox.Timedout', 'TimeoutError', 'ConfigurationError'])(
     'hands a workflow that failed with %s, which a later attempt can fix, back to SQS',
     async (errorName) => {
       sfnMock.on(StartSyncExecutionCommand).resolves(failedWith(errorName));

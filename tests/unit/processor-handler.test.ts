@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { jest } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
-import { ErrorName } from '../../functions/shared/errors.js';
+import { ErrorName, isRedeliverable } from '../../functions/shared/errors.js';
 import { attributesPath, CONVERSATION_ID, CONVERSATION_PATH, CUSTOMER_PARTICIPANT_ID, PARTICIPANT_ID, startGenesysServer, type GenesysTestServer } from '../helpers/genesys-server.js';
 import { lambdaContext } from '../helpers/lambda-context.js';
 
@@ -139,6 +139,17 @@ describe('processor handler', () => {
 
     await expect(handler(sample('processor-customer-start'), context())).rejects.toMatchObject({ name, status });
     expect(logLines().filter((line) => line.message === 'Update failed')).toHaveLength(1);
+  });
+
+  it('fails as TimeoutError at its deadline (the early timeout of middy), a name the dispatcher hands back to SQS rather than parks', async () => {
+    server.script('PATCH', attributesPath(PARTICIPANT_ID), { status: 202, delayMs: 1_500 });
+    // Past the limiter's spacing after the last test's request, so the PATCH is sent at once and outlasts the invocation.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const short = lambdaContext({ functionName: 'ProcessorFunction', timeoutMs: 300 });
+
+    await expect(handler(sample('processor-customer-start'), short)).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(isRedeliverable('TimeoutError')).toBe(true);
+    server.script('PATCH', attributesPath(PARTICIPANT_ID), { status: 202 });
   });
 
   it('fails with Genesys.Unauthorized after one re-login, logging neither token nor secret', async () => {
