@@ -8,6 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { SQSRecord } from 'aws-lambda';
 import { callBudgetMs, startSyncBudget } from '../shared/aws-clients.js';
+import { systemClock } from '../shared/clock.js';
 import { errorMessageOf, InvalidEvent } from '../shared/errors.js';
 import { isRecord, parseConversationEvent, type ConversationEvent } from '../shared/events.js';
 import { MetricName, MetricUnit, noMetrics } from '../shared/metrics-sink.js';
@@ -119,7 +120,7 @@ async function settleAfterOtherDelivery(once: () => Promise<DispatchResult>, dep
       const remaining = deps.remainingMs?.() ?? 0;
       if (!(error instanceof IdempotencyAlreadyInProgressError) || remaining - pollMs < workflowMs) throw error;
       if (!waited) deps.logger.warn('last receive: waiting for another delivery of this message to end', { remainingMs: remaining });
-      await sleep(pollMs, deps.signal);
+      await systemClock.sleep(pollMs, deps.signal);
     }
   }
 }
@@ -147,20 +148,4 @@ function looseCorrelationId(body: string): string | undefined {
   const metadata = isRecord(detail) ? detail.metadata : undefined;
   const correlationId = isRecord(metadata) ? metadata.CorrelationId : undefined;
   return typeof correlationId === 'string' && correlationId.length <= 128 ? correlationId : undefined;
-}
-
-/** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

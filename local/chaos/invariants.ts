@@ -43,6 +43,11 @@ export async function checkDirect(stack: LocalStack, direct: readonly DirectMess
   }
 }
 
+/** The SQS message a parked message was parked from: our `sourceMessageId`, or its own id when the redrive policy moved it. */
+function parkedIdOf(message: Message): string {
+  return message.MessageAttributes?.sourceMessageId?.StringValue ?? message.MessageId ?? '';
+}
+
 const API_PATH = /^\/api\/v2\/conversations\/([^/]+)(?:\/participants\/([^/]+)\/attributes)?$/;
 
 /** What the invariants read besides the stack: where the run started, and what its schedule did. */
@@ -66,8 +71,7 @@ export async function checkInvariants(scenario: Scenario, stack: LocalStack, sum
   if (summary.malformedNotParked > 0) violations.push(`${summary.malformedNotParked} malformed events not parked as InvalidEvent`);
 
   const parked = await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl);
-  const log = stack.logFile === undefined ? '' : readFileSync(stack.logFile, 'utf8');
-  const lines = log.split('\n');
+  const lines = (stack.logFile === undefined ? '' : readFileSync(stack.logFile, 'utf8')).split('\n');
   // A dispatcher killed between its park and its idempotency save parks that message again on the redelivery.
   const kills = context.counts.dispatcherKills ?? 0;
   violations.push(...checkParkedOnce(parked, stack, kills));
@@ -79,7 +83,7 @@ export async function checkInvariants(scenario: Scenario, stack: LocalStack, sum
     const name = message.MessageAttributes?.errorName?.StringValue;
     if (name === undefined) violations.push(`a message was moved to the DLQ by the redrive policy, without a reason (${message.MessageId})`);
     if (name === undefined || !deterministic.has(name)) continue;
-    const id = message.MessageAttributes?.sourceMessageId?.StringValue ?? message.MessageId ?? '';
+    const id = parkedIdOf(message);
     const entry = receivesParkedAt.get(id) ?? { name, receives: [] };
     entry.receives.push(message.MessageAttributes?.receiveCount?.StringValue ?? '?');
     receivesParkedAt.set(id, entry);
@@ -124,7 +128,7 @@ export async function checkInvariants(scenario: Scenario, stack: LocalStack, sum
     violations.push(`Genesys requests ${summary.genesysRequests} above 6 per processor invocation (${processorInvocations}): the client loops`);
   }
   // A login the client gave up on (its request timeout) is answered 200 in the ledger but failed all the same.
-  const abandonedLogins = log.split('\n').filter((line) => line.includes('Genesys token request: no answer within')).length;
+  const abandonedLogins = lines.filter((line) => line.includes('Genesys token request: no answer within')).length;
   const tokenBound = processorEnvironments + status(401) + failedLogins + abandonedLogins;
   if (summary.tokenRequests > tokenBound) {
     violations.push(
@@ -148,9 +152,8 @@ export async function checkInvariants(scenario: Scenario, stack: LocalStack, sum
  */
 function checkParkedOnce(parked: readonly Message[], stack: LocalStack, allowed: number): string[] {
   const violations: string[] = [];
-  const idOf = (message: Message): string => message.MessageAttributes?.sourceMessageId?.StringValue ?? message.MessageId ?? '';
   const copies = new Map<string, number>();
-  for (const message of parked) copies.set(idOf(message), (copies.get(idOf(message)) ?? 0) + 1);
+  for (const message of parked) copies.set(parkedIdOf(message), (copies.get(parkedIdOf(message)) ?? 0) + 1);
   const twice = [...copies.values()].filter((n) => n > 1).length;
   if (twice > allowed) violations.push(`${twice} messages were parked more than once (allowed ${allowed})`);
   const done = new Set(stack.syncExecutions().filter((run) => run.delivered === true && run.status === 'SUCCEEDED').map((run) => run.messageId));

@@ -162,7 +162,8 @@ function failureOf(error: unknown): ExecutionResult {
 export async function startStepFunctionsServer(options: StepFunctionsServerOptions): Promise<StepFunctionsServer> {
   const machines = new Map(options.stateMachines.map((spec) => [spec.arn, prepare(spec, options)]));
   const running = new Set<() => void>();
-  const syncExecutions: SyncExecutionRecord[] = [];
+  /** By execution ARN, in the order started (a Map keeps insertion order). */
+  const syncExecutions = new Map<string, SyncExecutionRecord>();
   const stats: StepFunctionsStats = {
     started: 0,
     byStatus: { SUCCEEDED: 0, FAILED: 0, TIMED_OUT: 0, ABORTED: 0 },
@@ -237,7 +238,7 @@ export async function startStepFunctionsServer(options: StepFunctionsServerOptio
       const { executionArn, name } = newExecution(machine, body);
       const messageId = (input as { messageId?: unknown } | null)?.messageId;
       const record: SyncExecutionRecord = { executionArn, ...(typeof messageId === 'string' ? { messageId } : {}) };
-      syncExecutions.push(record);
+      syncExecutions.set(executionArn, record);
       const startDate = Date.now();
       const result = await execute(machine, executionArn, name, input);
       const stopDate = Date.now();
@@ -309,7 +310,7 @@ export async function startStepFunctionsServer(options: StepFunctionsServerOptio
     // The caller hung up (timed out, aborted) while it waited: its side of the connection has ended (the server keeps
     // sockets half-open, so a write would still "finish").
     const hungUp = request.socket.destroyed || request.socket.readableEnded;
-    const record = target === 'AWSStepFunctions.StartSyncExecution' ? syncExecutions.find((r) => r.executionArn === (payload as { executionArn?: unknown }).executionArn) : undefined;
+    const record = target === 'AWSStepFunctions.StartSyncExecution' ? syncExecutions.get(String((payload as { executionArn?: unknown }).executionArn)) : undefined;
     if (record !== undefined) {
       record.delivered = false;
       response.once('finish', () => {
@@ -341,7 +342,7 @@ export async function startStepFunctionsServer(options: StepFunctionsServerOptio
     endpoint: `http://127.0.0.1:${port}`,
     port,
     stats: () => ({ ...stats, byStatus: { ...stats.byStatus }, errors: { ...stats.errors } }),
-    syncExecutions: () => syncExecutions,
+    syncExecutions: () => [...syncExecutions.values()],
     get busy() {
       return stats.inFlight > 0;
     },

@@ -9,32 +9,10 @@
  * and then leaves the next slot a whole window away, longer than an invocation can wait. Evenly spaced
  * requests never wait longer than one spacing, and a small margin on the window absorbs the delay skew.
  */
+import { systemClock, type Clock } from '../clock.js';
 import { GenesysRateLimited } from '../errors.js';
 
-/** Time, injectable so tests run without real sleeping. */
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`, rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
+export { systemClock, type Clock } from '../clock.js';
 
 /** Options of one acquire. */
 export interface AcquireOptions {
@@ -108,12 +86,11 @@ export class RateLimiter {
       const now = this.#clock.now();
       // Windows of replaced tokens are dropped once empty; a request still holding one keeps its own count.
       for (const [key, log] of this.#windows) if (key !== token && prune(log, now, this.#windowMs).length === 0) this.#windows.delete(key);
-      for (const [key, until] of this.#heldUntil) if (key !== token && until <= now) this.#heldUntil.delete(key);
+      for (const [key, until] of this.#heldUntil) if (until <= now) this.#heldUntil.delete(key);
       const admitted = prune(this.#windows.get(token) ?? [], now, this.#windowMs);
       this.#windows.set(token, admitted);
       const last = admitted.at(-1);
       const heldUntil = this.#heldUntil.get(token) ?? 0;
-      if (heldUntil <= now) this.#heldUntil.delete(token);
       const pacedAt = Math.max(last === undefined ? now : last + this.#spacingMs, heldUntil);
       if (admitted.length < this.#limit && pacedAt <= now) {
         admitted.push(now);
