@@ -41,7 +41,7 @@ function bundleRows(change: string, fn: string, before: BundleFigures, after: Bu
 
 /** Each build change, against the variant that leaves just that change out. */
 const BUILD_CHANGES: readonly { withoutIt: string; change: string }[] = [
-  { withoutIt: 'main-fields-default', change: '`MainFields: module,main` in both BuildProperties (scripts/build.ts passes it as SAM does)' },
+  { withoutIt: 'main-fields-default', change: '`MainFields: module,main` in both BuildProperties (tools/build.ts passes it as SAM does)' },
   {
     withoutIt: 'credential-providers-bundled',
     change: '`External`: the credential providers the SDK imports lazily and Lambda never reaches (credentials come in env vars)',

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT, functionProperty, loadTemplate } from '../scripts/template.js';
+import { PROJECT_ROOT, functionProperty, loadTemplate } from '../template/index.js';
 import { coldStart } from './cold-start.js';
 import { PRICES, biggestLever, costPerMillionEvents, defaultTracedShare, type CostBreakdown, type CostInputs } from './cost.js';
 import { handlerOverhead } from './overhead.js';

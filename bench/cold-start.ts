@@ -15,8 +15,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { esbuildOptions } from '../scripts/build.js';
-import { PROJECT_ROOT, functionBuilds, functionEnvironment, loadTemplate, type BuildProperties } from '../scripts/template.js';
+import { esbuildOptions } from '../tools/build.js';
+import { PROJECT_ROOT, functionBuilds, functionEnvironment, loadTemplate, type BuildProperties } from '../template/index.js';
 import { median, ratio } from './stats.js';
 
 /** A build variant: the template's BuildProperties, changed by `change`. */

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseConversationEvent, toWorkflowInput } from '../functions/shared/events.js';
-import { generateConversationEvents } from '../local/load/generate.js';
+import { generateConversationEvents } from '../local/harness/load/generate.js';
 import { IMPORT_ENV } from './cold-start.js';
 import { median } from './stats.js';
 

@@ -16,9 +16,9 @@
  */
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { isActedOn } from '../functions/processor/attributes.js';
-import { generateConversationEvents, type GeneratedEvent, type LoadConversation } from '../local/load/generate.js';
-import { runLoad, type RunEvent, type RunSummary } from '../local/run.js';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../local/stack.js';
+import { generateConversationEvents, type GeneratedEvent, type LoadConversation } from '../local/harness/load/generate.js';
+import { runLoad, type RunEvent, type RunSummary } from '../local/harness/run.js';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../local/stack/index.js';
 import { statSync } from 'node:fs';
 import { childPids, procCpuMs, ratio } from './stats.js';
 

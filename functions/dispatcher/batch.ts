@@ -25,7 +25,7 @@ export const DEADLINE_RESERVE_MS = 2 * callBudgetMs(AWS_CALL_BUDGET) + 1_000;
 /**
  * The longest one record can take when every call it makes takes its whole budget: the in-progress
  * idempotency record, the workflow, a park, the save. The dispatcher's Timeout must hold this and the
- * reserve (scripts/invariants.ts): then only a call outrunning its own timeout reaches the deadline.
+ * reserve (tools/invariants.ts): then only a call outrunning its own timeout reaches the deadline.
  */
 export function recordBudgetMs(workflowTimeoutSeconds: number): number {
   return 3 * callBudgetMs(AWS_CALL_BUDGET) + callBudgetMs(startSyncBudget(workflowTimeoutSeconds));

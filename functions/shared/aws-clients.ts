@@ -1,7 +1,7 @@
 /**
  * Time budgets of the functions' AWS calls, and the SDK client options that hold a client to one: a
  * timeout on every attempt and a fixed, small number of attempts with a bounded wait between them, so
- * that every AWS call ends within its function's time (scripts/invariants.ts checks the sums against
+ * that every AWS call ends within its function's time (tools/invariants.ts checks the sums against
  * template.yaml; docs/design.md, "Time budgets"). The SDK's defaults are neither: no request timeout
  * (socket timeouts of 5 to 15 minutes) and 3 attempts with backoff up to 20 s.
  * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-configuring-maxsockets.html

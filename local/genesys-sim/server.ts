@@ -14,7 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { isUuid } from '../../functions/shared/events.js';
-import { SeededRandom } from '../load/random.js';
+import { SeededRandom } from '../shared/random.js';
 import { Ledger, type LedgerEntry } from './ledger.js';
 import { RollingWindow, toRetryAfterSeconds, type WindowDecision } from './rolling-window.js';
 

@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScenario, type ScenarioResult } from '../../local/chaos/runner.js';
-import { chaosLine } from '../../local/chaos/report.js';
-import { SCENARIOS, SHORT_SCENARIOS } from '../../local/chaos/scenarios.js';
+import { runScenario, type ScenarioResult } from '../../local/harness/chaos/runner.js';
+import { chaosLine } from '../../local/harness/chaos/report.js';
+import { SCENARIOS, SHORT_SCENARIOS } from '../../local/harness/chaos/scenarios.js';
 
 describe('fault suite, short form', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'chaos-short-'));

@@ -4,9 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { startFaultProxy, type FaultProxy } from '../../local/aws/fault-proxy.js';
-import { LambdaRuntime } from '../../local/lambda/runtime.js';
-import { LOCAL_AWS_ENV } from '../../local/moto.js';
+import { startFaultProxy, type FaultProxy } from '../../local/stack/fault-proxy.js';
+import { LambdaRuntime } from '../../local/stack/lambda/runtime.js';
+import { LOCAL_AWS_ENV } from '../../local/stack/moto.js';
 
 const STAND_IN = fileURLToPath(new URL('../helpers/lambda-stand-in.ts', import.meta.url));
 

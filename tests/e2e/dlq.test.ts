@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { expectedState, generateConversationEvents, type GeneratedLoad } from '../../local/load/generate.js';
-import { LOCAL_AWS_ENV } from '../../local/moto.js';
-import { compareState, runLoad, type RunSummary } from '../../local/run.js';
-import { writeStackFile } from '../../local/stack-file.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { listParked, peekMessages, redrive, showMessage } from '../../scripts/dlq/operations.js';
-import { queuesFromStack, queuesFromStackFile, type PipelineQueues } from '../../scripts/dlq/queues.js';
-import { PROJECT_ROOT } from '../../scripts/template.js';
+import { expectedState, generateConversationEvents, type GeneratedLoad } from '../../local/harness/load/generate.js';
+import { LOCAL_AWS_ENV } from '../../local/stack/moto.js';
+import { compareState, runLoad, type RunSummary } from '../../local/harness/run.js';
+import { writeStackFile } from '../../local/stack/stack-file.js';
+import { startLocalStack, type LocalStack } from '../../local/stack/index.js';
+import { listParked, peekMessages, redrive, showMessage } from '../../tools/dlq/operations.js';
+import { queuesFromStack, queuesFromStackFile, type PipelineQueues } from '../../tools/dlq/queues.js';
+import { PROJECT_ROOT } from '../../template/index.js';
 
 const exec = promisify(execFile);
 const FORBIDDEN = 'Genesys.Forbidden';
@@ -20,7 +20,7 @@ const FORBIDDEN = 'Genesys.Forbidden';
 /** `npm run dlq -- <args>` as a user runs it; resolves with its exit code and output. */
 async function dlqCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/dlq.ts', ...args], { cwd: PROJECT_ROOT, env });
+    const { stdout, stderr } = await exec(process.execPath, [join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'tools/dlq/cli.ts', ...args], { cwd: PROJECT_ROOT, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout = '', stderr = '' } = error as { code?: number; stdout?: string; stderr?: string };

@@ -1,5 +1,5 @@
 /**
- * The whole pipeline through the local stack (local/stack.ts): events put on the bus, through the
+ * The whole pipeline through the local stack (local/stack/index.ts): events put on the bus, through the
  * EventsQueue, the dispatcher, the Express workflow and the processor, into the Genesys simulator.
  * Each describe runs one stack, time-scaled, and stops it in afterAll whatever happened before.
  */
@@ -12,8 +12,8 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { jest } from '@jest/globals';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ErrorName } from '../../functions/shared/errors.js';
-import { peekQueue } from '../../local/run.js';
-import { startLocalStack, type LocalStack, type LocalStackOptions, type LocalStackStats } from '../../local/stack.js';
+import { peekQueue } from '../../local/harness/run.js';
+import { startLocalStack, type LocalStack, type LocalStackOptions, type LocalStackStats } from '../../local/stack/index.js';
 import { fixtureText, genesysEvent, sqsEvent, sqsRecord, type FixtureName, type GenesysEvent } from '../helpers/factories.js';
 
 /**

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { RunSummary } from '../../local/run.js';
-import { PROJECT_ROOT } from '../../scripts/template.js';
+import type { RunSummary } from '../../local/harness/run.js';
+import { PROJECT_ROOT } from '../../template/index.js';
 import { dumpDom, screenshot } from '../helpers/chromium.js';
 
 const run = promisify(execFile);
@@ -40,7 +40,7 @@ describe('run report', () => {
       process.execPath,
       [
         join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'),
-        'local/cli.ts',
+        'local/harness/cli.ts',
         '--events', '60', '--conversations', '6', '--rate', '0', '--time-scale', '10', '--fault-rate', '0.2', '--seed', '7',
         '--json', summaryFile, '--report', reportFile,
       ],

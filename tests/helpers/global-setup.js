@@ -7,7 +7,7 @@ import { tsImport } from 'tsx/esm/api';
 
 export default async function globalSetup() {
   if (process.env.MOTO_ENDPOINT) return;
-  const { startMoto } = await tsImport('../../local/moto.ts', import.meta.url);
+  const { startMoto } = await tsImport('../../local/stack/moto.ts', import.meta.url);
   const moto = await startMoto();
   globalThis.__MOTO__ = moto;
   process.env.MOTO_ENDPOINT = moto.endpoint;

@@ -1,2 +1,2 @@
 // aws-local-stepfunctions calls Promise.withResolvers, which Node 20 lacks (Node 22, Lambda's runtime, has it).
-import '../../local/polyfills.js';
+import '../../local/stack/polyfills.js';

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { GenesysClient, RateLimiter, type TokenSource } from '../../functions/shared/genesys/index.js';
 import { InvalidEvent } from '../../functions/shared/errors.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../local/genesys-sim/server.js';
-import { PROJECT_ROOT, functionEnvironment, loadTemplate, resourcesOfType } from '../../scripts/template.js';
+import { PROJECT_ROOT, functionEnvironment, loadTemplate, resourcesOfType } from '../../template/index.js';
 
 const CONVERSATION = '6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60';
 const PARTICIPANT = '0b7c9d2e-3f4a-4b5c-8d6e-7f8a9b0c1d2e';

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateConversationEvents } from '../../local/load/generate.js';
-import { runLoad } from '../../local/run.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { generateConversationEvents } from '../../local/harness/load/generate.js';
+import { runLoad } from '../../local/harness/run.js';
+import { startLocalStack, type LocalStack } from '../../local/stack/index.js';
 
 describe('function logs at DEBUG', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'security-logs-'));

@@ -9,8 +9,8 @@ import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sd
 import { StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { createSfnClient } from '../../functions/dispatcher/workflow.js';
 import { boundedClientConfig, callBudgetMs, startSyncBudget, type CallBudget } from '../../functions/shared/aws-clients.js';
-import { startFaultProxy, type FaultProxy } from '../../local/aws/fault-proxy.js';
-import { LOCAL_AWS_ENV } from '../../local/moto.js';
+import { startFaultProxy, type FaultProxy } from '../../local/stack/fault-proxy.js';
+import { LOCAL_AWS_ENV } from '../../local/stack/moto.js';
 
 const local = { region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY } };
 const budget: CallBudget = { attempts: 2, attemptTimeoutMs: 300, retryDelayMs: 10 };

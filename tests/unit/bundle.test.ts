@@ -1,13 +1,13 @@
 /**
- * The bundles `sam build` makes (scripts/build.ts applies template.yaml's BuildProperties). Packages
+ * The bundles `sam build` makes (tools/build.ts applies template.yaml's BuildProperties). Packages
  * left External must only ever be imported lazily: a static import of one would fail at init
  * wherever the package is not installed, and would put its load back on the cold start.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFunctions, type BuiltFunction } from '../../scripts/build.js';
-import { getProperties, loadTemplate, resourcesOfType } from '../../scripts/template.js';
+import { buildFunctions, type BuiltFunction } from '../../tools/build.js';
+import { getProperties, loadTemplate, resourcesOfType } from '../../template/index.js';
 
 const template = loadTemplate();
 const outDir = mkdtempSync(join(tmpdir(), 'bundle-test-'));

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { dispatchRecord, type DispatchDeps } from '../../functions/dispatcher/dispatch.js';
 import { idempotentSettle } from '../../functions/dispatcher/idempotency.js';
 import { RedeliveryNeeded } from '../../functions/dispatcher/redelivery.js';
-import { startFaultProxy, type FaultProxy } from '../../local/aws/fault-proxy.js';
+import { startFaultProxy, type FaultProxy } from '../../local/stack/fault-proxy.js';
 import { dispatcherConfig, genesysEvent, sqsRecord } from '../helpers/factories.js';
 import { lambdaContext } from '../helpers/lambda-context.js';
 import { recordingMetrics } from '../helpers/metrics.js';

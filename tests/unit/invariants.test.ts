@@ -7,8 +7,8 @@ import {
   type AslDefinition,
   type InvariantInputs,
   type Retrier,
-} from '../../scripts/invariants.js';
-import { loadTemplate, type Template } from '../../scripts/template.js';
+} from '../../tools/invariants.js';
+import { loadTemplate, type Template } from '../../template/index.js';
 
 const committed: InvariantInputs = (() => {
   const template = loadTemplate();

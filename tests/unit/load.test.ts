@@ -6,9 +6,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidEvent } from '../../functions/shared/errors.js';
 import { isUuid, parseConversationEvent } from '../../functions/shared/events.js';
 import { attributesFor } from '../../functions/processor/attributes.js';
-import { expectedState, generateConversationEvents, loadEventsFile, type EventEntry, type GeneratedEvent } from '../../local/load/generate.js';
-import { publishEvents } from '../../local/load/publish.js';
-import { SeededRandom } from '../../local/load/random.js';
+import { expectedState, generateConversationEvents, loadEventsFile, type EventEntry, type GeneratedEvent } from '../../local/harness/load/generate.js';
+import { publishEvents } from '../../local/harness/load/publish.js';
+import { SeededRandom } from '../../local/shared/random.js';
 import { startGenesysSimulator } from '../../local/genesys-sim/server.js';
 
 const fixturePath = (name: string): string => new URL(`../fixtures/genesys-events/${name}`, import.meta.url).pathname;

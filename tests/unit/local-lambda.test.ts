@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { FunctionPool, LambdaRuntime, functionNameOf, type FunctionPoolOptions } from '../../local/lambda/runtime.js';
+import { FunctionPool, LambdaRuntime, functionNameOf, type FunctionPoolOptions } from '../../local/stack/lambda/runtime.js';
 
 const STAND_IN = fileURLToPath(new URL('../helpers/lambda-stand-in.ts', import.meta.url));
 

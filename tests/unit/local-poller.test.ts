@@ -7,9 +7,9 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { LOCAL_AWS_ENV } from '../../local/moto.js';
-import { recordsToKeep, startSqsPoller, type SqsPoller, type SqsPollerOptions, type SqsRecord } from '../../local/lambda/sqs-poller.js';
-import type { InvokeOutcome } from '../../local/lambda/runtime.js';
+import { LOCAL_AWS_ENV } from '../../local/stack/moto.js';
+import { recordsToKeep, startSqsPoller, type SqsPoller, type SqsPollerOptions, type SqsRecord } from '../../local/stack/lambda/sqs-poller.js';
+import type { InvokeOutcome } from '../../local/stack/lambda/runtime.js';
 
 const sqs = new SQSClient({
   endpoint: process.env.MOTO_ENDPOINT,

@@ -3,9 +3,9 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aw
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeTimeToLiveCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { getProperties, loadTemplate } from '../../scripts/template.js';
-import { LOCAL_AWS_ENV } from '../../local/moto.js';
-import { provisionFromTemplate, type ProvisionedResources } from '../../local/aws/provision.js';
+import { getProperties, loadTemplate } from '../../template/index.js';
+import { LOCAL_AWS_ENV } from '../../local/stack/moto.js';
+import { provisionFromTemplate, type ProvisionedResources } from '../../local/stack/provision.js';
 
 const config = {
   endpoint: process.env.MOTO_ENDPOINT,

@@ -5,11 +5,11 @@ import {
   StateMachineDoesNotExist,
   type StartSyncExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
-import { loadTemplate } from '../../scripts/template.js';
-import { localFunctionArn } from '../../local/aws/provision.js';
-import { stateMachinesFromTemplate, type LocalStateMachine } from '../../local/stepfunctions/definition.js';
-import { startStepFunctionsServer, type StepFunctionsServer } from '../../local/stepfunctions/server.js';
-import type { InvokeOutcome } from '../../local/lambda/runtime.js';
+import { loadTemplate } from '../../template/index.js';
+import { localFunctionArn } from '../../local/stack/provision.js';
+import { stateMachinesFromTemplate, type LocalStateMachine } from '../../local/stack/stepfunctions/definition.js';
+import { startStepFunctionsServer, type StepFunctionsServer } from '../../local/stack/stepfunctions/server.js';
+import type { InvokeOutcome } from '../../local/stack/lambda/runtime.js';
 
 const [processEvent] = stateMachinesFromTemplate(loadTemplate());
 const updateState = (processEvent?.definition.States['Update conversation'] ?? {}) as { Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[] };

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { loadTemplate } from '../../scripts/template.js';
-import { freePort } from '../../local/moto.js';
-import { LOCAL_EVENT_SOURCE_NAME, startLocalStack, type LocalStack } from '../../local/stack.js';
+import { loadTemplate } from '../../template/index.js';
+import { freePort } from '../../local/stack/moto.js';
+import { LOCAL_EVENT_SOURCE_NAME, startLocalStack, type LocalStack } from '../../local/stack/index.js';
 
 const CONVERSATION = '6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60';
 const CUSTOMER = '0b7c9d2e-3f4a-4b5c-8d6e-7f8a9b0c1d2e';

@@ -1,4 +1,4 @@
-import { MIN_SCALED_TIMEOUT_SECONDS, scaledTimeoutSeconds } from '../../local/time-scale.js';
+import { MIN_SCALED_TIMEOUT_SECONDS, scaledTimeoutSeconds } from '../../local/shared/time-scale.js';
 
 describe('scaledTimeoutSeconds', () => {
   it('keeps timeouts at real length without a time scale', () => {

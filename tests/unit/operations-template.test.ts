@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MetricName } from '../../functions/shared/metrics-sink.js';
-import { PROJECT_ROOT, functionEnvironment, getProperties, loadTemplate, resolveValue, resourcesOfType } from '../../scripts/template.js';
+import { PROJECT_ROOT, functionEnvironment, getProperties, loadTemplate, resolveValue, resourcesOfType } from '../../template/index.js';
 
 const template = loadTemplate();
 const props = (id: string): Record<string, unknown> => getProperties(template, id);

@@ -1,7 +1,7 @@
-import { bucketSecondsFor, figuresOf, latencyBins, reportData, thin } from '../../local/report/data.js';
-import { renderReport } from '../../local/report/html.js';
-import { niceTicks } from '../../local/report/svg.js';
-import { emptyRunSeries, type RunSummary } from '../../local/run.js';
+import { bucketSecondsFor, figuresOf, latencyBins, reportData, thin } from '../../local/harness/report/data.js';
+import { renderReport } from '../../local/harness/report/html.js';
+import { niceTicks } from '../../local/harness/report/svg.js';
+import { emptyRunSeries, type RunSummary } from '../../local/harness/run.js';
 
 const summary: RunSummary = {
   in: 10,

@@ -1,4 +1,4 @@
-import { compareState } from '../../local/run.js';
+import { compareState } from '../../local/harness/run.js';
 
 const C = '2f7bf00a-0fc2-4d6a-9b56-92238191433e';
 const P = '9fb2ca78-8389-4758-b76a-9b0300de1fce';

@@ -1,5 +1,5 @@
 /**
- * `npm run stack` on real bundles: both functions built as `sam build` builds them (scripts/build.ts) into a
+ * `npm run stack` on real bundles: both functions built as `sam build` builds them (tools/build.ts) into a
  * temporary directory, and a trace the processor bundle itself throws at init when its configuration is missing.
  */
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildFunctions, type BuiltFunction } from '../../scripts/build.js';
+import { buildFunctions, type BuiltFunction } from '../../tools/build.js';
 import {
   AmbiguousFunctionError,
   SourceMapNotFoundError,
@@ -17,8 +17,8 @@ import {
   locateSourceMap,
   mapStackTrace,
   type LocateOptions,
-} from '../../scripts/stack.js';
-import { PROJECT_ROOT } from '../../scripts/template.js';
+} from '../../tools/stack-trace.js';
+import { PROJECT_ROOT } from '../../template/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'stack-test-'));
 const buildDir = join(root, 'build');
@@ -191,7 +191,7 @@ describe('npm run stack', () => {
     const file = join(root, 'trace.txt');
     writeFileSync(file, trace);
     const tsx = resolve(PROJECT_ROOT, 'node_modules/.bin/tsx');
-    const script = resolve(PROJECT_ROOT, 'scripts/stack.ts');
+    const script = resolve(PROJECT_ROOT, 'tools/stack-trace.ts');
 
     const ok = spawnSync(tsx, [script, '--map', `${processor.outFile}.map`, file], { encoding: 'utf8' });
     const missing = spawnSync(tsx, [script, '--map', join(root, 'none.map'), file], { encoding: 'utf8' });

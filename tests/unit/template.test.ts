@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readDispatcherConfig, readProcessorConfig } from '../../functions/shared/config.js';
 import { CONVERSATION_DETAIL_TYPE_PREFIX, GENESYS_SOURCE_PREFIX } from '../../functions/shared/events.js';
-import { loadDefinition } from '../../scripts/invariants.js';
+import { loadDefinition } from '../../tools/invariants.js';
 import {
   PROJECT_ROOT,
   functionBuilds,
@@ -15,7 +15,7 @@ import {
   placeholderArn,
   resolveValue,
   substitutionNames,
-} from '../../scripts/template.js';
+} from '../../template/index.js';
 
 const template = loadTemplate();
 const props = (id: string): Record<string, unknown> => getProperties(template, id);

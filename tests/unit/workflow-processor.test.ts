@@ -11,8 +11,8 @@ import type { Context } from 'aws-lambda';
 import { ErrorName } from '../../functions/shared/errors.js';
 import type { WorkflowInput } from '../../functions/shared/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../local/genesys-sim/server.js';
-import { stateMachinesFromTemplate } from '../../local/stepfunctions/definition.js';
-import { functionEnvironment, loadTemplate, placeholderArn, resolveValue } from '../../scripts/template.js';
+import { stateMachinesFromTemplate } from '../../local/stack/stepfunctions/definition.js';
+import { functionEnvironment, loadTemplate, placeholderArn, resolveValue } from '../../template/index.js';
 import { lambdaContext } from '../helpers/lambda-context.js';
 
 const CONVERSATION = '3d5e7f90-1a2b-4c3d-8e4f-5a6b7c8d9e01';
@@ -39,7 +39,7 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 /**
  * The task as Step Functions' Lambda integration runs it: the function's result comes back as
  * `{StatusCode: 200, Payload}`; a function error becomes an error named by its errorType whose message
- * (the library's Cause) is Lambda's error payload as JSON (local/stepfunctions/server.ts does the same).
+ * (the library's Cause) is Lambda's error payload as JSON (local/stack/stepfunctions/server.ts does the same).
  */
 function lambdaInvokeTask(handler: Handler, beforeInvoke: () => void): (input: unknown) => Promise<never> {
   return async (input) => {

@@ -1,0 +1,245 @@
+/**
+ * `npm start`: the whole pipeline on this machine. Starts the local stack from template.yaml, sends a
+ * burst of Genesys conversation events through EventBridge, and accounts for every one of them.
+ * `npm start -- --help` lists the options.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { generateConversationEvents, loadEventsFile, parseEntry, type LoadConversation } from './load/generate.js';
+import { MotoUnavailableError } from '../stack/moto.js';
+import { DEFAULT_REPORT_FILE, writeRunReport } from './report/index.js';
+import { emptyRunSeries, runLoad, summaryLine, type RunEvent, type RunProgress, type RunSummary } from './run.js';
+import { startLocalStack, type LocalStack } from '../stack/index.js';
+import { removeStackFile, writeStackFile } from '../stack/stack-file.js';
+import { isUuid } from '../../functions/shared/events.js';
+
+const HELP = `Usage: npm start -- [options]
+
+Runs the pipeline locally (moto, the Step Functions endpoint, the Lambda runtime, a Genesys Cloud
+simulator), sends a burst of events, and prints where every event went.
+
+  --events N                events to send (default 1000)
+  --conversations N         conversations they belong to (default 100)
+  --rate N                  events per second sent to EventBridge, 0 = as fast as possible (default 200)
+  --genesys-rate-limit N    requests per minute per token the simulator allows (default 300, as Genesys)
+  --fault-rate X            share of Genesys requests answered 5xx (default 0.02)
+  --seed N                  seed of the events and the faults (default 1)
+  --events-file FILE        send these events instead (JSON array or lines of EventBridge events)
+  --time-scale X            run timeouts and retry intervals X times faster (default 1: real speed)
+  --drain-timeout S         give up waiting for the queue after S seconds (default 600)
+  --json FILE               also write the summary as JSON
+  --report FILE             where the HTML run report goes (default ${DEFAULT_REPORT_FILE}); written on every run
+  --keep-running            leave the stack up afterwards and print its endpoints (Ctrl-C stops it);
+                            writes .local/stack.json for \`npm run dlq\`
+  -h, --help                this text
+`;
+
+function numberOption(values: Record<string, unknown>, name: string, fallback: number, check: (n: number) => boolean): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !check(value)) throw new RangeError(`--${name} ${String(raw)} is out of range`);
+  return value;
+}
+
+/** Conversations a user's own events imply, so the simulator knows the participants they write to. */
+function conversationsOf(events: readonly RunEvent[]): LoadConversation[] {
+  const purposeOf = (kind: string): string =>
+    kind.startsWith('customer') ? 'customer' : kind.startsWith('acd') ? 'acd' : kind.startsWith('flow') ? 'ivr' : 'agent';
+  const conversations = new Map<string, Map<string, string>>();
+  for (const { entry } of events) {
+    // A malformed event (undefined) is one the pipeline will park.
+    const event = parseEntry(entry);
+    if (event === undefined) continue;
+    const participants = conversations.get(event.body.conversationId) ?? new Map<string, string>();
+    conversations.set(event.body.conversationId, participants);
+    if (event.body.participantId !== undefined && isUuid(event.body.participantId)) {
+      participants.set(event.body.participantId, participants.get(event.body.participantId) ?? purposeOf(event.kind));
+    }
+  }
+  return [...conversations].map(([id, participants]) => ({ id, participants: [...participants].map(([pid, purpose]) => ({ id: pid, purpose })) }));
+}
+
+function progressReporter(): { update: (progress: RunProgress) => void; done: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let lastLine = 0;
+  return {
+    update(progress) {
+      const { published, total, applied, queued, phase } = progress;
+      if (tty) {
+        const width = 30;
+        const filled = total === 0 ? width : Math.round((published / total) * width);
+        const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+        process.stderr.write(`\r${bar} ${phase} sent ${published}/${total}  writes ${applied}  queued ${queued}   `);
+      } else if (Date.now() - lastLine > 5_000) {
+        lastLine = Date.now();
+        process.stderr.write(`${phase}: sent ${published}/${total}, writes ${applied}, queued ${queued}\n`);
+      }
+    },
+    done() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+function printSummary(summary: RunSummary, context: { stack: LocalStack; timeScale: number; seed: number }): void {
+  const reasons = Object.entries(summary.parkedByReason)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ');
+  const statuses = Object.entries(summary.genesysRequestsByStatus)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([status, n]) => `${status === '0' ? 'no answer' : status} ${n}`)
+    .join(', ');
+  const lines = [
+    '',
+    `Run of ${summary.in} events (seed ${context.seed}${context.timeScale === 1 ? ', real time' : `, time scaled ×${context.timeScale}: retries and timeouts ran ${context.timeScale}× faster than deployed`})`,
+    `  events in                 ${summary.in}`,
+    `  applied in Genesys        ${summary.applied}`,
+    `  not acted on (by design)  ${summary.notActedOn}`,
+    `  parked in the DLQ         ${summary.parked}${reasons === '' ? '' : `  (${reasons})`}`,
+    `  lost                      ${summary.lost}`,
+    `  duplicates suppressed     ${summary.duplicates}  (repeated events sent: ${summary.repeatedEvents}, applied harmlessly)`,
+    `  Genesys requests          ${summary.genesysRequests}  (${statuses})`,
+    `  token requests            ${summary.tokenRequests}`,
+    `  retries                   ${summary.workflowRetries} in the workflow, ${summary.redeliveries} SQS redeliveries`,
+    `  throughput                ${summary.throughputPerSecond.toFixed(1)} events/s over ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `  latency (sent → applied)  p50 ${Math.round(summary.latencyMs.p50)} ms, p95 ${Math.round(summary.latencyMs.p95)} ms, p99 ${Math.round(summary.latencyMs.p99)} ms`,
+    `  peak in-flight workflows  ${summary.peakInFlightWorkflows}`,
+    `  attribute state           ${summary.state.matches ? `matches what the events imply (${summary.state.participants} participants)` : `WRONG on ${summary.state.mismatches.length}+ keys`}`,
+  ];
+  if (!summary.drained) lines.push('  the queue did not drain in time: what was left counts as lost');
+  if (summary.validParked > 0) lines.push(`  ${summary.validParked} valid events were parked: the faults outlasted the retries (see the reasons above)`);
+  if (summary.malformedNotParked > 0) lines.push(`  ${summary.malformedNotParked} malformed events were not parked as InvalidEvent`);
+  for (const mismatch of summary.state.mismatches.slice(0, 5)) lines.push(`    ${mismatch}`);
+  if (context.stack.logFile !== undefined) lines.push(`  function logs             ${context.stack.logFile}`);
+  console.log(lines.join('\n'));
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string' },
+      conversations: { type: 'string' },
+      rate: { type: 'string' },
+      'genesys-rate-limit': { type: 'string' },
+      'fault-rate': { type: 'string' },
+      seed: { type: 'string' },
+      'events-file': { type: 'string' },
+      'time-scale': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      json: { type: 'string' },
+      report: { type: 'string' },
+      'keep-running': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    console.log(HELP);
+    return 0;
+  }
+  const eventCount = numberOption(values, 'events', 1000, (n) => Number.isInteger(n) && n >= 0);
+  const conversationCount = numberOption(values, 'conversations', 100, (n) => Number.isInteger(n) && n >= 1);
+  const rate = numberOption(values, 'rate', 200, (n) => n >= 0);
+  const genesysRateLimit = numberOption(values, 'genesys-rate-limit', 300, (n) => Number.isInteger(n) && n >= 1);
+  const faultRate = numberOption(values, 'fault-rate', 0.02, (n) => n >= 0 && n < 1);
+  const seed = numberOption(values, 'seed', 1, Number.isInteger);
+  const timeScale = numberOption(values, 'time-scale', 1, (n) => n >= 1);
+  const drainTimeoutSeconds = numberOption(values, 'drain-timeout', 600, (n) => n > 0);
+
+  let events: RunEvent[];
+  let conversations: LoadConversation[];
+  if (values['events-file'] !== undefined) {
+    events = loadEventsFile(values['events-file']).map((entry) => ({ entry, expected: parseEntry(entry) === undefined ? 'malformed' : 'valid' }));
+    conversations = conversationsOf(events);
+  } else {
+    const load = generateConversationEvents({
+      events: eventCount,
+      conversations: conversationCount,
+      seed,
+      duplicateRate: 0.03,
+      outOfOrderRate: 0.1,
+      malformedRate: 0.01,
+      missingParticipantRate: 0.05,
+    });
+    events = load.events;
+    conversations = load.conversations;
+  }
+
+  console.log(`Starting the local stack (moto, Step Functions endpoint, Lambda runtime, Genesys simulator)…`);
+  const stack = await startLocalStack({
+    timeScale,
+    genesys: { requestsPerMinute: genesysRateLimit, faultRate, seed },
+  });
+  try {
+    console.log(
+      `Stack up: handlers from ${stack.handlerKind === 'bundle' ? 'the esbuild bundles SAM deploys' : 'the TypeScript sources'}; ` +
+        `BatchSize ${stack.parameters.BatchSize}, MaximumConcurrency ${stack.parameters.MaximumConcurrency}; ` +
+        `Genesys limit ${genesysRateLimit}/min per token, fault rate ${faultRate}.`,
+    );
+    const progress = progressReporter();
+    const series = emptyRunSeries();
+    const summary = await runLoad(stack, {
+      events,
+      conversations,
+      ratePerSecond: rate,
+      drainTimeoutMs: drainTimeoutSeconds * 1000,
+      onProgress: progress.update,
+      series,
+    });
+    progress.done();
+    printSummary(summary, { stack, timeScale, seed });
+    if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ ...summary, timeScale, seed }, null, 2)}\n`);
+    const report = writeRunReport(values.report ?? DEFAULT_REPORT_FILE, {
+      summary,
+      series,
+      settings: {
+        seed,
+        'time scale': timeScale,
+        BatchSize: stack.parameters.BatchSize ?? '',
+        MaximumConcurrency: stack.parameters.MaximumConcurrency ?? '',
+        'Genesys limit/min': genesysRateLimit,
+        'fault rate': faultRate,
+      },
+    });
+    console.log(`  run report                ${report}`);
+    console.log(summaryLine(summary));
+
+    if (values['keep-running'] === true) {
+      const stackFile = writeStackFile(stack);
+      // Ctrl-C ends the process by the signal (the stack re-raises it), which skips 'exit': remove the file on both.
+      const removeFile = (): void => removeStackFile(stackFile);
+      for (const event of ['exit', 'SIGINT', 'SIGTERM'] as const) process.once(event, removeFile);
+      console.log(
+        [
+          '',
+          'The stack stays up. Ctrl-C stops it.',
+          `  AWS (moto)        AWS_ENDPOINT_URL=${stack.endpoints.moto}  (any access key, region us-east-1)`,
+          `  event bus         ${stack.busName}`,
+          `  EventsQueue       ${stack.queues.eventsQueueUrl}`,
+          `  DLQ               ${stack.queues.deadLetterQueueUrl}`,
+          `  Step Functions    ${stack.endpoints.stepFunctions}`,
+          `  Genesys simulator ${stack.endpoints.genesys}  (GET /__sim/state, /__sim/ledger)`,
+          `  stack file        ${stackFile}  (npm run dlq -- list finds the queues there)`,
+          '',
+          'Send an event:',
+          `  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${stack.endpoints.moto} --region us-east-1 events put-events \\`,
+          `    --entries '[{"EventBusName":"${stack.busName}","Source":"aws.partner/genesys.com/cloud/local","DetailType":"v2.detail.events.conversation.{id}.customer.start","Detail":"{...}"}]'`,
+        ].join('\n'),
+      );
+      await new Promise<void>(() => undefined);
+    }
+    return summary.lost === 0 && summary.state.matches && summary.malformedNotParked === 0 ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof MotoUnavailableError) console.error(`npm start: ${error.message}`);
+    else console.error('npm start failed:', error);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,111 @@
+/**
+ * The template's `AWS::Serverless::Function`s as local execution-environment pools: their handler
+ * module (the esbuild bundle `sam build` would deploy, or the TypeScript entry point as a fallback),
+ * Timeout, MemorySize, and environment (Globals merged under the function's own Variables, resolved
+ * against the provisioned resources, plus the local stack's endpoints).
+ */
+import { dirname, resolve } from 'node:path';
+import {
+  PROJECT_ROOT,
+  functionBuilds,
+  functionEnvironment,
+  functionProperty,
+  resourcesOfType,
+  type Template,
+} from '../../../template/index.js';
+import type { TemplateResolver } from '../../../template/resolver.js';
+import { scaledTimeoutSeconds } from '../../shared/time-scale.js';
+import type { FunctionPoolOptions } from './runtime.js';
+
+/** Where a function's code comes from. */
+export interface HandlerModule {
+  /** Absolute path of the module to import. */
+  path: string;
+  /** The export to call (`handler` for `Handler: handler.handler`). */
+  export: string;
+  /** `bundle` (what SAM deploys) or `source` (TypeScript through tsx). */
+  kind: 'bundle' | 'source';
+}
+
+/**
+ * Bundles every esbuild function with tools/build.ts into `outDir` (default .local/build) and
+ * answers each function's bundle.
+ */
+export async function bundledHandlers(template: Template, outDir?: string): Promise<Record<string, HandlerModule>> {
+  const { buildFunctions } = await import('../../../tools/build.js');
+  const built = await buildFunctions({ template, ...(outDir !== undefined ? { outDir } : {}) });
+  return Object.fromEntries(built.map((fn) => [fn.logicalId, { path: fn.outFile, export: fn.handlerExport, kind: 'bundle' as const }]));
+}
+
+/** Each esbuild function's TypeScript entry point, for running without a build. */
+export function sourceHandlers(template: Template): Record<string, HandlerModule> {
+  return Object.fromEntries(
+    functionBuilds(template).map((fn) => [
+      fn.logicalId,
+      { path: resolve(PROJECT_ROOT, fn.buildProperties.EntryPoints[0] as string), export: fn.handler.slice(fn.handler.lastIndexOf('.') + 1), kind: 'source' as const },
+    ]),
+  );
+}
+
+/** What `functionPoolsFromTemplate` needs besides the template. */
+export interface TemplateFunctionsOptions {
+  template: Template;
+  /** Resolves `!Ref`/`!GetAtt` in the environment against the provisioned resources. */
+  resolver: TemplateResolver;
+  handlers: Record<string, HandlerModule>;
+  /** Variables every environment gets on top of the template's: endpoints, credentials. */
+  environment: Record<string, string>;
+  /** Per function (logical id): variables over the template's and the stack's. */
+  functionEnvironment?: Record<string, Record<string, string>>;
+  timeScale?: number;
+  /** Per function (logical id): most concurrent environments. */
+  maxConcurrency?: Record<string, number>;
+  log?: FunctionPoolOptions['log'];
+  /** Replaces this origin at the start of any variable's value (moto's queue URLs → a proxy in front of it). */
+  rewriteUrlOrigin?: { from: string; to: string };
+}
+
+/** One pool definition per `AWS::Serverless::Function`. */
+export function functionPoolsFromTemplate(options: TemplateFunctionsOptions): FunctionPoolOptions[] {
+  const { template, resolver } = options;
+  return resourcesOfType(template, 'AWS::Serverless::Function').map((logicalId) => {
+    const handler = options.handlers[logicalId];
+    if (handler === undefined) throw new Error(`no handler module for ${logicalId} (is it built with esbuild?)`);
+    const timeoutSeconds = Number(resolver.resolve(functionProperty(template, logicalId, 'Timeout') ?? 3));
+    const memorySize = Number(resolver.resolve(functionProperty(template, logicalId, 'MemorySize') ?? 128));
+    const runtime = String(resolver.resolve(functionProperty(template, logicalId, 'Runtime') ?? 'nodejs22.x'));
+    const rewrite = options.rewriteUrlOrigin;
+    const variables = Object.fromEntries(
+      Object.entries(resolver.resolve(functionEnvironment(template, logicalId)) as Record<string, unknown>).map(([name, value]) => {
+        const text = String(value);
+        return [name, rewrite !== undefined && text.startsWith(`${rewrite.from}/`) ? `${rewrite.to}${text.slice(rewrite.from.length)}` : text];
+      }),
+    );
+    // The variables Lambda itself sets in every execution environment.
+    const lambdaVariables: Record<string, string> = {
+      AWS_LAMBDA_FUNCTION_NAME: logicalId,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${logicalId}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${logicalId}`,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
+      LAMBDA_TASK_ROOT: dirname(handler.path),
+      _HANDLER: String(functionProperty(template, logicalId, 'Handler') ?? 'handler.handler'),
+    };
+    // The dispatcher's copy of the workflow timeout shrinks as the state machine's own TimeoutSeconds does.
+    if (variables.WORKFLOW_TIMEOUT_SECONDS !== undefined) {
+      variables.WORKFLOW_TIMEOUT_SECONDS = String(scaledTimeoutSeconds(Number(variables.WORKFLOW_TIMEOUT_SECONDS), options.timeScale ?? 1));
+    }
+    return {
+      functionName: logicalId,
+      handlerPath: handler.path,
+      handlerExport: handler.export,
+      timeoutSeconds,
+      memorySize,
+      environment: { ...variables, ...lambdaVariables, ...options.environment, ...options.functionEnvironment?.[logicalId] },
+      maxConcurrency: options.maxConcurrency?.[logicalId],
+      timeScale: options.timeScale,
+      log: options.log,
+    };
+  });
+}
