@@ -1,10 +1,10 @@
 /**
- * The local stack's resolver over template.yaml: parameter values (the template's defaults under the
- * run's overrides), conditions, and the physical ids of what the local stack created, answered to
- * `!Ref`/`!GetAtt` through template/index.ts's `resolveValue`, the evaluator the build and the
- * validation use too.
+ * The local stack's resolver over template.yaml: one run's parameter values and pseudo parameters,
+ * and the physical ids of what the local stack created, answered to `!Ref`/`!GetAtt` through
+ * ./resolve.ts's `resolveValue`, the evaluator the build and the validation use too.
  */
-import { parameterDefaults, resolveValue, type Template } from './index.js';
+import { isCreated, parameterValues, pseudoParameterValues, resolveValue, type PseudoParameters, type ResolveContext } from './resolve.js';
+import type { Template } from './parse.js';
 
 /** Raised when a value refers to a resource the local stack has not created (yet). */
 export class NotCreatedError extends Error {
@@ -17,18 +17,17 @@ export interface ResourceValues {
   attributes?: Record<string, string>;
 }
 
-/** Pseudo parameters, as in moto's default account and region. */
-const PSEUDO: Record<string, string> = {
-  'AWS::Region': 'us-east-1',
-  'AWS::AccountId': '123456789012',
-  'AWS::Partition': 'aws',
-  'AWS::URLSuffix': 'amazonaws.com',
-};
-
 /** Evaluates template values against parameter values and the resources created so far. */
 export class TemplateResolver {
   /** Every parameter value of this run, as CloudFormation passes them (strings). */
   readonly parameters: Record<string, string>;
+  /** The pseudo parameters of this run: the defaults (moto's account and region) with this stack's name. */
+  readonly pseudoParameters: PseudoParameters;
+  /**
+   * How `resolveValue` answers for this run, for callers that resolve through another function
+   * (e.g. `definitionSubstitutions`); its `ref`/`getAtt` throw NotCreatedError for a resource not recorded yet.
+   */
+  readonly context: ResolveContext;
   private readonly resources = new Map<string, ResourceValues>();
 
   constructor(
@@ -36,7 +35,24 @@ export class TemplateResolver {
     overrides: Record<string, string | number> = {},
     readonly stackName = 'local',
   ) {
-    this.parameters = { ...parameterDefaults(template), ...Object.fromEntries(Object.entries(overrides).map(([name, value]) => [name, String(value)])) };
+    this.parameters = parameterValues(template, overrides);
+    this.pseudoParameters = pseudoParameterValues({ 'AWS::StackName': stackName });
+    this.context = {
+      parameters: this.parameters,
+      pseudoParameters: this.pseudoParameters,
+      ref: (name) => this.recorded(name, `!Ref ${name}`).ref,
+      getAtt: (name, attribute) => {
+        const value = this.recorded(name, `!GetAtt ${name}.${attribute}`).attributes?.[attribute];
+        if (value === undefined) throw new NotCreatedError(`!GetAtt ${name}.${attribute}: not created locally (yet)`);
+        return value;
+      },
+    };
+  }
+
+  private recorded(logicalId: string, reference: string): ResourceValues {
+    const values = this.resources.get(logicalId);
+    if (values === undefined) throw new NotCreatedError(`${reference}: not created locally (yet)`);
+    return values;
   }
 
   /** Records what `!Ref logicalId` and `!GetAtt logicalId.X` answer. */
@@ -51,8 +67,7 @@ export class TemplateResolver {
 
   /** Whether a resource exists under this run's parameters (its `Condition` holds). */
   isCreated(logicalId: string): boolean {
-    const condition = this.template.Resources[logicalId]?.Condition;
-    return condition === undefined || this.resolve({ Condition: condition }) === true;
+    return isCreated(this.template, logicalId, this.parameters, this.pseudoParameters);
   }
 
   /**
@@ -60,21 +75,7 @@ export class TemplateResolver {
    * @throws NotCreatedError when it refers to a resource not recorded yet.
    */
   resolve(value: unknown): unknown {
-    return resolveValue(this.template, value, {
-      parameters: this.parameters,
-      ref: (name) => {
-        if (name === 'AWS::StackName') return this.stackName;
-        if (name in PSEUDO) return PSEUDO[name] as string;
-        const values = this.resources.get(name);
-        if (values === undefined) throw new NotCreatedError(`!Ref ${name}: not created locally (yet)`);
-        return values.ref;
-      },
-      getAtt: (name, attribute) => {
-        const value = this.resources.get(name)?.attributes?.[attribute];
-        if (value === undefined) throw new NotCreatedError(`!GetAtt ${name}.${attribute}: not created locally (yet)`);
-        return value;
-      },
-    });
+    return resolveValue(this.template, value, this.context);
   }
 
   /** Resolves a value that must come out as a string (numbers and booleans as CloudFormation passes them). */

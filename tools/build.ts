@@ -6,8 +6,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Format } from 'esbuild';
+import { isMainModule, runMain } from './cli.js';
 import { PROJECT_ROOT, functionBuilds, loadTemplate, type BuildProperties, type FunctionBuild, type Template } from '../template/index.js';
 
 /** Where bundles go unless told otherwise (git-ignored). */
@@ -137,4 +137,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (isMainModule(import.meta.url)) await runMain(main, { command: 'npm run build' });

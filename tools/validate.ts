@@ -2,22 +2,23 @@
  * `npm run validate`: cfn-lint on template.yaml (zero errors, zero warnings), then asl-validator on
  * every statemachine/*.asl.json with its DefinitionSubstitutions applied (placeholder ARNs), and a
  * check that each definition uses exactly the substitutions its state machine defines, then the
- * configuration invariants of docs/design.md (tools/invariants.ts).
+ * configuration invariants of docs/design.md (tools/invariants/).
  * Exits non-zero on any failure.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ErrorName, WORKFLOW_RETRIED_ERRORS } from '../functions/shared/errors.js';
-import { checkInvariants, loadDefinition } from './invariants.js';
+import { isMainModule, runMain } from './cli.js';
+import { checkInvariants } from './invariants/index.js';
 import {
   PROJECT_ROOT,
   TEMPLATE_PATH,
   applySubstitutions,
+  definitionFile,
   definitionSubstitutions,
-  getProperties,
+  loadDefinition,
   loadTemplate,
   resourcesOfType,
   substitutionNames,
@@ -53,8 +54,8 @@ export function lintTemplate(templatePath: string = TEMPLATE_PATH): CheckResult 
 function stateMachinesByDefinition(template: Template): Map<string, string> {
   const owners = new Map<string, string>();
   for (const logicalId of resourcesOfType(template, 'AWS::Serverless::StateMachine')) {
-    const uri = getProperties(template, logicalId).DefinitionUri;
-    if (typeof uri === 'string') owners.set(resolve(PROJECT_ROOT, uri), logicalId);
+    const file = definitionFile(template, logicalId);
+    if (file !== undefined) owners.set(file, logicalId);
   }
   return owners;
 }
@@ -106,4 +107,4 @@ async function main(): Promise<void> {
   if (results.some((result) => !result.ok)) process.exitCode = 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (isMainModule(import.meta.url)) await runMain(main, { command: 'npm run validate' });

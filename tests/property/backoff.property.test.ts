@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { MAX_VISIBILITY_TIMEOUT_SECONDS, redeliveryDelaySeconds, redeliveryWindowSeconds } from '../../functions/dispatcher/backoff.js';
 import { refreshMarginMs } from '../../functions/shared/genesys/token.js';
-import { loadDefinition, retryDelays, type Retrier } from '../../tools/invariants.js';
-import { loadTemplate } from '../../template/index.js';
+import { retryDelays } from '../../tools/invariants/index.js';
+import { loadDefinition, loadTemplate, type Retrier } from '../../template/index.js';
 
 const curve = fc.record({ baseSeconds: fc.double({ min: 0.01, max: 100_000, noNaN: true }), maxSeconds: fc.double({ min: 0.01, max: 10 ** 9, noNaN: true }) });
 const random = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(Number.NaN, -1, 2, Infinity));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ErrorName, WORKFLOW_RETRIED_ERRORS } from '../../functions/shared/errors.js';
-import { INVARIANTS, loadDefinition, type InvariantInputs } from '../../tools/invariants.js';
-import { TEMPLATE_PATH, loadTemplate, type Template } from '../../template/index.js';
+import { INVARIANTS, type InvariantInputs } from '../../tools/invariants/index.js';
+import { TEMPLATE_PATH, loadDefinition, loadTemplate, type Template } from '../../template/index.js';
 
 const committed: InvariantInputs = (() => {
   const template = loadTemplate();

@@ -13,8 +13,15 @@ import {
   type PipelineError,
 } from '../../functions/shared/errors.js';
 import { ACTED_ON_KINDS, CONVERSATION_EVENT_KINDS, type WorkflowInput } from '../../functions/shared/events.js';
-import type { AslDefinition, Retrier } from '../../tools/invariants.js';
-import { PROJECT_ROOT, applySubstitutions, definitionSubstitutions, getProperties, loadTemplate } from '../../template/index.js';
+import {
+  PROJECT_ROOT,
+  applySubstitutions,
+  definitionSubstitutions,
+  getProperties,
+  loadTemplate,
+  type AslDefinition,
+  type Retrier,
+} from '../../template/index.js';
 
 const template = loadTemplate();
 const substitutions = definitionSubstitutions(template, 'ProcessEventStateMachine');

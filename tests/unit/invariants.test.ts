@@ -1,14 +1,6 @@
 import { ErrorName, WORKFLOW_RETRIED_ERRORS } from '../../functions/shared/errors.js';
-import {
-  INVARIANTS,
-  checkInvariants,
-  loadDefinition,
-  worstCaseRetrySeconds,
-  type AslDefinition,
-  type InvariantInputs,
-  type Retrier,
-} from '../../tools/invariants.js';
-import { loadTemplate, type Template } from '../../template/index.js';
+import { INVARIANTS, checkInvariants, worstCaseRetrySeconds, type InvariantInputs } from '../../tools/invariants/index.js';
+import { loadDefinition, loadTemplate, type AslDefinition, type Retrier, type Template } from '../../template/index.js';
 
 const committed: InvariantInputs = (() => {
   const template = loadTemplate();

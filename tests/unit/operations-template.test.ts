@@ -39,7 +39,7 @@ function watchedMetrics(id: string): MetricSpec[] {
 /** The dashboard body as CloudFormation would render it, with placeholders for what a deployment names. */
 function dashboardBody(): { widgets: { type: string; properties: Record<string, unknown> }[] } {
   const rendered = resolveValue(template, props('PipelineDashboard').DashboardBody, {
-    ref: (id) => (id.startsWith('AWS::') ? String(resolveValue(template, { Ref: id })) : `ref-${id}`),
+    ref: (id) => `ref-${id}`,
     getAtt: (id, attribute) => `${attribute}-of-${id}`,
   });
   return JSON.parse(rendered as string);

@@ -1,21 +1,26 @@
+import { jest } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readDispatcherConfig, readProcessorConfig } from '../../functions/shared/config.js';
 import { CONVERSATION_DETAIL_TYPE_PREFIX, GENESYS_SOURCE_PREFIX } from '../../functions/shared/events.js';
-import { loadDefinition } from '../../tools/invariants.js';
 import {
+  DEFAULT_PSEUDO_PARAMETERS,
   PROJECT_ROOT,
   functionBuilds,
   functionEnvironment,
   functionProperty,
   getProperties,
   isCreated,
+  loadDefinition,
   loadTemplate,
+  parameterValues,
   parseTemplate,
   placeholderArn,
   resolveValue,
+  soleStateMachine,
   substitutionNames,
 } from '../../template/index.js';
+import { NotCreatedError, TemplateResolver } from '../../template/resolver.js';
 
 const template = loadTemplate();
 const props = (id: string): Record<string, unknown> => getProperties(template, id);
@@ -30,8 +35,7 @@ const ref = (id: string) => ({ Ref: id });
 function deployedEnvironment(functionId: string): Record<string, string> {
   const env = resolveValue(template, functionEnvironment(template, functionId), {
     parameters: { GenesysEventSourceName: 'aws.partner/genesys.com/cloud/org/suffix' },
-    // Pseudo parameters (AWS::StackName in the metrics namespace) keep resolveValue's placeholders.
-    ref: (id) => (id.startsWith('AWS::') ? String(resolveValue(template, { Ref: id })) : placeholderArn(template, id)),
+    ref: (id) => placeholderArn(template, id),
     getAtt: (id) => placeholderArn(template, id),
   });
   return env as Record<string, string>;
@@ -61,6 +65,58 @@ Resources:
         ],
       },
     });
+  });
+});
+
+describe('resolveValue', () => {
+  const stackAndRegion = { 'Fn::Sub': '${AWS::StackName} in ${AWS::Region} of ${AWS::AccountId}' };
+
+  it('answers pseudo parameters from one table, without asking the caller\'s ref', () => {
+    const ref = jest.fn((id: string) => `ref-${id}`);
+
+    expect(resolveValue(template, stackAndRegion, { ref })).toBe('genesys-events-pipeline in us-east-1 of 123456789012');
+    expect(ref).not.toHaveBeenCalled();
+    expect(DEFAULT_PSEUDO_PARAMETERS['AWS::Partition']).toBe('aws');
+  });
+
+  it('takes the pseudo parameters a caller overrides, the others from the table', () => {
+    expect(resolveValue(template, stackAndRegion, { pseudoParameters: { 'AWS::StackName': 'local' } })).toBe('local in us-east-1 of 123456789012');
+  });
+
+  it('merges the template\'s parameter defaults under the overrides, as strings', () => {
+    const values = parameterValues(template, { BatchSize: 5 });
+
+    expect(values.BatchSize).toBe('5');
+    expect(values.LogRetentionInDays).toBe(String(template.Parameters!.LogRetentionInDays!.Default));
+    expect(resolveValue(template, { Ref: 'BatchSize' }, { parameters: { BatchSize: 5 } })).toBe('5');
+  });
+
+  it('refuses a Ref nobody answers', () => {
+    expect(() => resolveValue(template, { Ref: 'EventsQueue' })).toThrow('cannot resolve Ref EventsQueue');
+  });
+});
+
+describe('TemplateResolver', () => {
+  it('resolves with the merged parameters and its own stack name', () => {
+    const resolver = new TemplateResolver(template, { BatchSize: 7 }, 'my-stack');
+
+    expect(resolver.parameters).toEqual(parameterValues(template, { BatchSize: 7 }));
+    expect(resolver.resolve({ 'Fn::Sub': '${AWS::StackName}/${BatchSize}/${AWS::Region}' })).toBe('my-stack/7/us-east-1');
+  });
+
+  it('answers Ref and GetAtt of the resources it was told about, and refuses the others', () => {
+    const resolver = new TemplateResolver(template);
+    resolver.setResource('EventsQueue', { ref: 'http://queue', attributes: { Arn: 'arn:queue' } });
+
+    expect(resolver.resolve({ Ref: 'EventsQueue' })).toBe('http://queue');
+    expect(resolver.resolveString({ 'Fn::GetAtt': ['EventsQueue', 'Arn'] })).toBe('arn:queue');
+    expect(() => resolver.resolve({ Ref: 'EventsDeadLetterQueue' })).toThrow(NotCreatedError);
+    expect(() => resolver.resolve({ 'Fn::GetAtt': ['EventsQueue', 'QueueName'] })).toThrow(NotCreatedError);
+  });
+
+  it('decides conditions as isCreated does, for its parameters', () => {
+    expect(new TemplateResolver(template, { ExistingEventBusName: 'my-bus' }).isCreated('EventsBus')).toBe(false);
+    expect(new TemplateResolver(template).isCreated('EventsBus')).toBe(isCreated(template, 'EventsBus'));
   });
 });
 
@@ -217,6 +273,16 @@ describe('template.yaml', () => {
       expect(functionBuilds(template).map((fn) => fn.logicalId)).toEqual(functions);
     });
 
+    // SAM keeps esbuild settings per function and CloudFormation's YAML has no merge key: only the lists are aliases.
+    it('builds both functions with the same esbuild settings but for the entry point', () => {
+      const [dispatcher, processor] = functions.map((id) => {
+        const { BuildProperties, ...metadata } = template.Resources[id]!.Metadata as { BuildProperties: Record<string, unknown> };
+        const { EntryPoints: _entryPoints, ...shared } = BuildProperties;
+        return { ...metadata, ...shared };
+      });
+      expect(processor).toEqual(dispatcher);
+    });
+
     it.each(functions)('%s logs to its own log group with a retention', (id) => {
       const logGroup = Object.values(template.Resources).find(
         (r) => r.Type === 'AWS::Logs::LogGroup' && JSON.stringify(r.Properties?.LogGroupName) === JSON.stringify({ 'Fn::Sub': `/aws/lambda/\${${id}}` }),
@@ -259,7 +325,7 @@ describe('template.yaml', () => {
     const processorStatements = (parameters: Record<string, string>): Statement[] =>
       resolveValue(template, inlineStatements('ProcessorFunction'), {
         parameters: { GenesysEventSourceName: 'aws.partner/genesys.com/cloud/org/suffix', ...parameters },
-        ref: (id) => (id.startsWith('AWS::') ? String(resolveValue(template, { Ref: id })) : `ref-${id}`),
+        ref: (id) => `ref-${id}`,
       }) as Statement[];
     /** IAM's ARN matching: `?` one character, `*` any run of them. */
     const iamMatches = (pattern: string, arn: string): boolean =>
@@ -393,6 +459,12 @@ describe('template.yaml', () => {
   describe('workflow', () => {
     const asl = loadDefinition(template);
     const definitionText = readFileSync(resolve(PROJECT_ROOT, String(props('ProcessEventStateMachine').DefinitionUri)), 'utf8');
+
+    it('is the template\'s one state machine, read by default', () => {
+      expect(soleStateMachine(template)).toBe('ProcessEventStateMachine');
+      expect(loadDefinition(template)).toEqual(loadDefinition(template, 'ProcessEventStateMachine'));
+      expect(() => soleStateMachine({ Resources: {} })).toThrow('template.yaml has 0 state machines');
+    });
 
     it('is an Express state machine from statemachine/process-event.asl.json', () => {
       expect(props('ProcessEventStateMachine')).toMatchObject({ Type: 'EXPRESS', DefinitionUri: 'statemachine/process-event.asl.json' });

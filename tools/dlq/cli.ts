@@ -4,7 +4,8 @@
  * The commands are in tools/dlq/operations.ts; this file parses, prints and maps errors to exit codes.
  */
 import { parseArgs } from 'node:util';
-import { approximateCount, listParked, purge, redrive, showMessage, type DeadLetterQueueName, type ParkedMessage } from './operations.js';
+import { runMain } from '../cli.js';
+import { approximateCount, deadLetterQueue, listParked, purge, redrive, showMessage, type DeadLetterQueueName, type ParkedMessage } from './operations.js';
 import { DlqToolError, queuesFromStack, queuesFromStackFile, type PipelineQueues } from './queues.js';
 
 const HELP = `Usage: npm run dlq -- <command> [options]
@@ -34,6 +35,10 @@ function age(sentAt: number, now = Date.now()): string {
   return `${Math.round(seconds / 86_400)} days ago`;
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows.map((row) => `  ${row.map((cell, column) => (column === 1 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  ')}`.trimEnd()).join('\n');
@@ -45,7 +50,7 @@ async function list(queues: PipelineQueues, only?: DeadLetterQueueName): Promise
       console.log(`${queue.name}: empty\n`);
       continue;
     }
-    console.log(`${queue.name}: ${messages.length} parked message${messages.length === 1 ? '' : 's'}`);
+    console.log(`${queue.name}: ${plural(messages.length, 'parked message')}`);
     console.log(
       table([
         ['errorName', 'count', 'oldest parked', 'oldest message id'],
@@ -79,78 +84,96 @@ function printMessage(message: ParkedMessage): void {
   );
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      stack: { type: 'string' },
-      region: { type: 'string' },
-      'endpoint-url': { type: 'string' },
-      local: { type: 'string' },
-      queue: { type: 'string' },
-      'error-name': { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      'no-move-task': { type: 'boolean' },
-      yes: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help === true || command === undefined) {
-    console.log(HELP);
-    return command === undefined && values.help !== true ? 1 : 0;
-  }
-  if (values.queue !== undefined && values.queue !== 'events' && values.queue !== 'rule') throw new DlqToolError(`--queue must be events or rule, got ${values.queue}`);
-  const only = values.queue as DeadLetterQueueName | undefined;
+/** The command line: flags as `parseArgs` reads them. */
+const OPTIONS = {
+  stack: { type: 'string' },
+  region: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+  local: { type: 'string' },
+  queue: { type: 'string' },
+  'error-name': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'no-move-task': { type: 'boolean' },
+  yes: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-  const queues = values.stack !== undefined ? await queuesFromStack({ stackName: values.stack, region: values.region, endpoint: values['endpoint-url'] }) : await queuesFromStackFile(values.local);
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** What one run of a command reads: the queues, the one queue `--queue` names, the flags, the arguments after the command. */
+interface CommandInput {
+  queues: PipelineQueues;
+  only: DeadLetterQueueName | undefined;
+  flags: Flags;
+  args: string[];
+}
+
+async function showCommand({ queues, args }: CommandInput): Promise<void> {
+  const id = args[0];
+  if (id === undefined) throw new DlqToolError('show needs a message id: npm run dlq -- show <id> (list shows them)');
+  printMessage(await showMessage(queues, id));
+}
+
+async function redriveCommand({ queues, only, flags }: CommandInput): Promise<void> {
+  const from = only ?? 'events';
+  const source = deadLetterQueue(queues, from);
+  if ((await approximateCount(queues.sqs, source)) === 0) {
+    console.log(`nothing to redrive: ${source.name} is empty`);
+    return;
+  }
+  const result = await redrive(queues, { from, errorName: flags['error-name'], dryRun: flags['dry-run'], useMoveTask: flags['no-move-task'] !== true });
+  const reasons = Object.entries(result.byErrorName).map(([name, n]) => `${name} ${n}`).join(', ');
+  const moving = `${plural(result.moved, 'message')} from ${result.from.name} to ${result.to.name}`;
+  if (result.method === 'dry-run') {
+    console.log(`dry run: would move ${moving}${reasons ? ` (${reasons})` : ''}; ${result.skipped} would stay`);
+    return;
+  }
+  if (result.moveTaskUnavailable !== undefined) console.log(`SQS message move task unavailable here (${result.moveTaskUnavailable}); moving by receive-send-delete`);
+  console.log(`moved ${moving} by ${result.method}${reasons ? ` (${reasons})` : ''}; ${result.skipped} left in place`);
+}
+
+async function purgeCommand({ queues, only, flags }: CommandInput): Promise<void> {
+  const { queue, purged } = await purge(queues, { from: only, confirmed: flags.yes === true });
+  console.log(`purged ${queue.name}: about ${plural(purged, 'message')} deleted`);
+}
+
+const COMMANDS: Record<string, (input: CommandInput) => Promise<void>> = {
+  list: ({ queues, only }) => list(queues, only),
+  show: showCommand,
+  redrive: redriveCommand,
+  purge: purgeCommand,
+};
+
+/** The queue `--queue` names, if any. */
+function onlyQueue(flags: Flags): DeadLetterQueueName | undefined {
+  if (flags.queue !== undefined && flags.queue !== 'events' && flags.queue !== 'rule') throw new DlqToolError(`--queue must be events or rule, got ${flags.queue}`);
+  return flags.queue;
+}
+
+function openQueues(flags: Flags): Promise<PipelineQueues> {
+  return flags.stack !== undefined
+    ? queuesFromStack({ stackName: flags.stack, region: flags.region, endpoint: flags['endpoint-url'] })
+    : queuesFromStackFile(flags.local);
+}
+
+async function main(): Promise<number> {
+  const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: OPTIONS });
+  const [command, ...args] = positionals;
+  if (flags.help === true || command === undefined) {
+    console.log(HELP);
+    return command === undefined && flags.help !== true ? 1 : 0;
+  }
+  const only = onlyQueue(flags);
+  const queues = await openQueues(flags);
   try {
     console.log(`(${queues.source})\n`);
-    switch (command) {
-      case 'list':
-        await list(queues, only);
-        return 0;
-      case 'show': {
-        const id = rest[0];
-        if (id === undefined) throw new DlqToolError('show needs a message id: npm run dlq -- show <id> (list shows them)');
-        printMessage(await showMessage(queues, id));
-        return 0;
-      }
-      case 'redrive': {
-        const from = only ?? 'events';
-        const source = from === 'rule' ? queues.ruleDeadLetter : queues.deadLetter;
-        if ((await approximateCount(queues.sqs, source)) === 0) {
-          console.log(`nothing to redrive: ${source.name} is empty`);
-          return 0;
-        }
-        const result = await redrive(queues, { from, errorName: values['error-name'], dryRun: values['dry-run'], useMoveTask: values['no-move-task'] !== true });
-        const reasons = Object.entries(result.byErrorName).map(([name, n]) => `${name} ${n}`).join(', ');
-        if (result.method === 'dry-run') {
-          console.log(`dry run: would move ${result.moved} message${result.moved === 1 ? '' : 's'} from ${result.from.name} to ${result.to.name}${reasons ? ` (${reasons})` : ''}; ${result.skipped} would stay`);
-        } else {
-          if (result.moveTaskUnavailable !== undefined) console.log(`SQS message move task unavailable here (${result.moveTaskUnavailable}); moving by receive-send-delete`);
-          console.log(`moved ${result.moved} message${result.moved === 1 ? '' : 's'} from ${result.from.name} to ${result.to.name} by ${result.method}${reasons ? ` (${reasons})` : ''}; ${result.skipped} left in place`);
-        }
-        return 0;
-      }
-      case 'purge': {
-        const { queue, purged } = await purge(queues, { from: only, confirmed: values.yes === true });
-        console.log(`purged ${queue.name}: about ${purged} message${purged === 1 ? '' : 's'} deleted`);
-        return 0;
-      }
-      default:
-        throw new DlqToolError(`unknown command ${command}: list, show, redrive or purge (npm run dlq -- --help)`);
-    }
+    const run = COMMANDS[command];
+    if (run === undefined) throw new DlqToolError(`unknown command ${command}: list, show, redrive or purge (npm run dlq -- --help)`);
+    await run({ queues, only, flags, args });
+    return 0;
   } finally {
     queues.sqs.destroy();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof DlqToolError) console.error(`npm run dlq: ${error.message}`);
-    else console.error('npm run dlq failed:', error);
-    process.exit(error instanceof DlqToolError ? 1 : 2);
-  },
-);
+await runMain(main, { command: 'npm run dlq', userErrors: [DlqToolError] });

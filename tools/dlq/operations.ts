@@ -1,7 +1,7 @@
 /**
  * What the DLQ tool does to the queues: list parked messages by error name, show one, redrive them
  * to the EventsQueue, purge. Plain functions over an SQS client and the queues (./queues.ts), so the
- * end-to-end test calls them as the CLI does.
+ * end-to-end test calls them as the CLI does. The reading itself is ./peek.ts, re-exported here.
  *
  * Redrive: SQS's message move task where it can (all messages of a queue that is a DLQ), else a
  * receive → send → delete loop that never loses a message: the copy is sent to the EventsQueue
@@ -10,136 +10,31 @@
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html
  */
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
   PurgeQueueCommand,
-  ReceiveMessageCommand,
   SendMessageCommand,
   StartMessageMoveTaskCommand,
-  type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { groupByErrorName, parked, peekMessages, receive, release, type DeadLetterQueueName, type ErrorGroup, type ParkedMessage } from './peek.js';
 import { DlqToolError, type PipelineQueues, type QueueRef } from './queues.js';
 
-/** Which dead-letter queue: the dispatcher's (`events`) or the EventBridge rule target's (`rule`). */
-export type DeadLetterQueueName = 'events' | 'rule';
-
-/** A parked message as the tool shows it. */
-export interface ParkedMessage {
-  messageId: string;
-  queue: string;
-  /** The dispatcher's `errorName`; EventBridge's `ERROR_CODE` in the rule's DLQ; else MaxReceiveCountExceeded. */
-  errorName: string;
-  errorMessage?: string;
-  /** The EventsQueue message id it was parked from (the dispatcher's `sourceMessageId`). */
-  sourceMessageId?: string;
-  /** When it entered the queue it is in (epoch ms). */
-  sentAt: number;
-  /** Receives while parked (each list or show counts one). */
-  receiveCount: number;
-  attributes: Record<string, string>;
-  body: string;
-  /** From the body, when it is a Genesys conversation event. */
-  kind?: string;
-  conversationId?: string;
-}
-
-/** Parked messages of one error name. */
-export interface ErrorGroup {
-  errorName: string;
-  count: number;
-  oldestSentAt: number;
-  /** The message id of the oldest, for `show`. */
-  oldestMessageId: string;
-}
-
-/** How long a peek keeps messages invisible before handing them back; a peek of the whole queue must fit. */
-const PEEK_VISIBILITY_SECONDS = 120;
+export {
+  UNNAMED_PARK_REASONS,
+  deadLetterQueueName,
+  groupByErrorName,
+  peekMessages,
+  type DeadLetterQueueName,
+  type ErrorGroup,
+  type ParkedMessage,
+  type PeekedQueue,
+} from './peek.js';
 
 /** The queue of `name`. */
 export function deadLetterQueue(queues: PipelineQueues, name: DeadLetterQueueName): QueueRef {
   return name === 'rule' ? queues.ruleDeadLetter : queues.deadLetter;
-}
-
-function parked(queue: QueueRef, message: Message): ParkedMessage {
-  const attributes = Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([key, value]) => [key, value.StringValue ?? '']));
-  const errorName = attributes.errorName ?? attributes.ERROR_CODE ?? (queue.name === 'RuleDeadLetterQueue' ? 'EventBridge.DeliveryFailed' : 'MaxReceiveCountExceeded');
-  let kind: string | undefined;
-  let conversationId: string | undefined;
-  try {
-    const event = JSON.parse(message.Body ?? '') as { 'detail-type'?: unknown; detail?: { eventBody?: { conversationId?: unknown } } };
-    if (typeof event['detail-type'] === 'string') kind = event['detail-type'].replace(/^v2\.detail\.events\.conversation\.\{id\}\./, '');
-    if (typeof event.detail?.eventBody?.conversationId === 'string') conversationId = event.detail.eventBody.conversationId;
-  } catch {
-    // not JSON: an InvalidEvent, shown as it is
-  }
-  return {
-    messageId: message.MessageId ?? '',
-    queue: queue.name,
-    errorName,
-    errorMessage: attributes.errorMessage ?? attributes.ERROR_MESSAGE,
-    sourceMessageId: attributes.sourceMessageId,
-    sentAt: Number(message.Attributes?.SentTimestamp ?? 0),
-    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
-    attributes,
-    body: message.Body ?? '',
-    ...(kind === undefined ? {} : { kind }),
-    ...(conversationId === undefined ? {} : { conversationId }),
-  };
-}
-
-async function release(sqs: SQSClient, queue: QueueRef, receiptHandles: readonly string[]): Promise<void> {
-  for (let offset = 0; offset < receiptHandles.length; offset += 10) {
-    const entries = receiptHandles.slice(offset, offset + 10).map((handle, index) => ({ Id: String(index), ReceiptHandle: handle, VisibilityTimeout: 0 }));
-    // A handle that expired meanwhile fails alone; its message is visible again anyway.
-    await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queue.url, Entries: entries }));
-  }
-}
-
-async function receive(sqs: SQSClient, queue: QueueRef): Promise<Message[]> {
-  const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queue.url,
-      MaxNumberOfMessages: 10,
-      VisibilityTimeout: PEEK_VISIBILITY_SECONDS,
-      WaitTimeSeconds: 0,
-      MessageAttributeNames: ['All'],
-      MessageSystemAttributeNames: ['All'],
-    }),
-  );
-  return Messages;
-}
-
-/**
- * Every message of `queue` (up to `max`), without consuming any: received under a visibility
- * timeout, then made visible again. Messages another consumer holds at that moment are not seen.
- */
-export async function peekMessages(sqs: SQSClient, queue: QueueRef, max = 10_000): Promise<ParkedMessage[]> {
-  const seen = new Map<string, Message>();
-  for (let emptyReceives = 0; emptyReceives < 2 && seen.size < max; ) {
-    const messages = await receive(sqs, queue);
-    if (messages.length === 0) emptyReceives += 1;
-    for (const message of messages) if (message.MessageId !== undefined) seen.set(message.MessageId, message);
-  }
-  const all = [...seen.values()];
-  await release(sqs, queue, all.map((message) => message.ReceiptHandle ?? ''));
-  return all.map((message) => parked(queue, message)).sort((a, b) => a.sentAt - b.sentAt);
-}
-
-/** Groups parked messages by error name, most first. */
-export function groupByErrorName(messages: readonly ParkedMessage[]): ErrorGroup[] {
-  const groups = new Map<string, ErrorGroup>();
-  for (const message of messages) {
-    const group = groups.get(message.errorName);
-    if (group === undefined) groups.set(message.errorName, { errorName: message.errorName, count: 1, oldestSentAt: message.sentAt, oldestMessageId: message.messageId });
-    else {
-      group.count += 1;
-      if (message.sentAt < group.oldestSentAt) Object.assign(group, { oldestSentAt: message.sentAt, oldestMessageId: message.messageId });
-    }
-  }
-  return [...groups.values()].sort((a, b) => b.count - a.count || a.errorName.localeCompare(b.errorName));
 }
 
 /** `list`: both dead-letter queues (or one), grouped by error name. */

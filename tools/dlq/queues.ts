@@ -32,13 +32,14 @@ export class DlqToolError extends Error {
 
 /** The outputs template.yaml declares for the queues (docs/contracts.md). */
 const OUTPUTS = { events: 'EventsQueueUrl', deadLetter: 'EventsDeadLetterQueueUrl', ruleDeadLetter: 'RuleDeadLetterQueueUrl' } as const;
-const LOGICAL_IDS = { events: 'EventsQueue', deadLetter: 'EventsDeadLetterQueue', ruleDeadLetter: 'RuleDeadLetterQueue' } as const;
+/** The queues' logical ids in template.yaml: the `name` of every QueueRef, which tells the two dead-letter queues apart. */
+export const QUEUE_LOGICAL_IDS = { events: 'EventsQueue', deadLetter: 'EventsDeadLetterQueue', ruleDeadLetter: 'RuleDeadLetterQueue' } as const;
 
 async function withArns(source: string, sqs: SQSClient, urls: Record<keyof typeof OUTPUTS, string>): Promise<PipelineQueues> {
   const ref = async (key: keyof typeof OUTPUTS): Promise<QueueRef> => {
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: urls[key], AttributeNames: ['QueueArn'] }));
     if (Attributes?.QueueArn === undefined) throw new DlqToolError(`${source}: SQS did not return the ARN of ${urls[key]}`);
-    return { name: LOGICAL_IDS[key], url: urls[key], arn: Attributes.QueueArn };
+    return { name: QUEUE_LOGICAL_IDS[key], url: urls[key], arn: Attributes.QueueArn };
   };
   const [events, deadLetter, ruleDeadLetter] = await Promise.all([ref('events'), ref('deadLetter'), ref('ruleDeadLetter')]);
   return { source, sqs, events, deadLetter, ruleDeadLetter };

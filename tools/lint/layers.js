@@ -14,7 +14,7 @@ export const LAYERS = [
   ['template', ['functions']],
   ['tools', ['functions', 'template']],
   ['local/shared', ['functions']],
-  ['local/genesys-sim', ['functions', 'local/shared']],
+  ['local/genesys-sim', ['functions', 'tools', 'local/shared']],
   ['local/stack', ['functions', 'template', 'tools', 'local/shared', 'local/genesys-sim']],
   ['local/harness', ['functions', 'template', 'tools', 'local/shared', 'local/genesys-sim', 'local/stack']],
   ['bench', ['functions', 'template', 'tools', 'local/shared', 'local/genesys-sim', 'local/stack', 'local/harness']],
