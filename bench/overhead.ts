@@ -1,23 +1,25 @@
 /**
  * Handler overhead: CPU microseconds per record in the dispatcher and per event in the processor, each
- * bundle in its own Node process whose network (DynamoDB, Step Functions, Secrets Manager, the Genesys
- * token and PATCH) is answered at once by a loopback server in this process. The child measures only
- * its own CPU (process.cpuUsage), so the server's work is not counted; the figure is the median of runs.
+ * bundle in its own Node process whose network is answered at once in this process: AWS (DynamoDB, Step
+ * Functions, Secrets Manager) by a loopback stand-in, Genesys (token and PATCH) by the simulator with no
+ * limit, latency or fault. The child measures only its own CPU (process.cpuUsage), so the servers' work
+ * is not counted; the figure is the median of runs.
  */
 import { fork } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseConversationEvent, toWorkflowInput } from '../functions/shared/events.js';
+import { startGenesysSimulator, type GenesysSimulator, type SimulatorConversation } from '../local/genesys-sim/server.js';
 import { generateConversationEvents } from '../local/harness/load/generate.js';
 import { IMPORT_ENV } from './cold-start.js';
 import { median } from './stats.js';
 
 const CHILD = fileURLToPath(new URL('./overhead-child.mjs', import.meta.url));
-const CONVERSATION = '7b0c9d4e-3f2a-4c1b-9e8d-1a2b3c4d5e6f';
-const CUSTOMER = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+/** The OAuth client in the stand-in's secret, and the one the simulator accepts. */
+const BENCH_CLIENT = { clientId: 'bench-client', clientSecret: 'bench-secret' };
 
-/** Answers every AWS JSON-protocol call and the Genesys calls the handlers make, successfully and at once. */
+/** Answers every AWS JSON-protocol call the handlers make, successfully and at once. */
 function answer(request: IncomingMessage, response: ServerResponse, body: string): void {
   const target = String(request.headers['x-amz-target'] ?? '');
   const json = (status: number, value: unknown, type = 'application/x-amz-json-1.0'): void => {
@@ -37,22 +39,38 @@ function answer(request: IncomingMessage, response: ServerResponse, body: string
   }
   if (target.startsWith('DynamoDB_')) return json(200, {});
   if (target.endsWith('.GetSecretValue')) {
-    return json(200, { ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench', Name: 'bench', VersionId: 'v1', SecretString: JSON.stringify({ clientId: 'bench-client', clientSecret: 'bench-secret' }) }, 'application/x-amz-json-1.1');
+    return json(200, { ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench', Name: 'bench', VersionId: 'v1', SecretString: JSON.stringify(BENCH_CLIENT) }, 'application/x-amz-json-1.1');
   }
   if (target.startsWith('AmazonSQS.')) return json(200, { MessageId: 'bench' });
-  if (request.url === '/oauth/token') return json(200, { access_token: 'bench-token', token_type: 'bearer', expires_in: 86_399 }, 'application/json');
-  if (request.method === 'PATCH') {
-    response.writeHead(202);
-    return void response.end();
-  }
-  if (request.method === 'GET') return json(200, { id: CONVERSATION, participants: [{ id: CUSTOMER, purpose: 'customer' }] }, 'application/json');
-  json(400, { message: `bench server: no answer for ${request.method} ${request.url} ${target}` }, 'application/json');
+  json(400, { message: `bench AWS stand-in: no answer for ${request.method} ${request.url} ${target}` }, 'application/json');
 }
 
-/** A sample conversation event as SQS delivers it (the EventBridge envelope). */
-function sampleBodies(count: number): string[] {
+/** The AWS stand-in on a loopback port. */
+async function startAwsStandIn(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => answer(request, response, Buffer.concat(chunks).toString('utf8')));
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise((closed) => server.close(closed));
+    },
+  };
+}
+
+/** Genesys answering at once: no rate limit worth the name, no latency, no faults (the defaults). */
+function startGenesys(conversations: SimulatorConversation[]): Promise<GenesysSimulator> {
+  return startGenesysSimulator({ clients: [BENCH_CLIENT], conversations, requestsPerMinute: 1e9, tokenRequestsPerMinute: 1e9 });
+}
+
+/** Sample conversation events as SQS delivers them (the EventBridge envelope), and the conversations they name. */
+function sampleLoad(count: number): { bodies: string[]; conversations: SimulatorConversation[] } {
   const load = generateConversationEvents({ events: count * 3, conversations: 20, seed: 11 });
-  return load.events
+  const bodies = load.events
     .filter((event) => event.expected === 'valid' && event.participantId !== undefined)
     .slice(0, count)
     .map((event) =>
@@ -68,6 +86,7 @@ function sampleBodies(count: number): string[] {
         detail: JSON.parse(event.entry.Detail) as unknown,
       }),
     );
+  return { bodies, conversations: load.conversations };
 }
 
 function sqsEvent(bodies: string[]): unknown {
@@ -105,23 +124,18 @@ export async function handlerOverhead(
   settings: { runs: number; iterations: number },
   log: (line: string) => void,
 ): Promise<{ dispatcherMicrosPerRecord: number; processorMicrosPerEvent: number; samples: { dispatcher: number[]; processor: number[] } }> {
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => answer(request, response, Buffer.concat(chunks).toString('utf8')));
-  });
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { bodies, conversations } = sampleLoad(10);
+  const aws = await startAwsStandIn();
+  const genesys = await startGenesys(conversations);
   try {
     const env = {
       ...IMPORT_ENV,
-      AWS_ENDPOINT_URL: endpoint,
-      GENESYS_LOGIN_BASE_URL: endpoint,
-      GENESYS_API_BASE_URL: endpoint,
+      AWS_ENDPOINT_URL: aws.endpoint,
+      GENESYS_LOGIN_BASE_URL: genesys.loginBaseUrl,
+      GENESYS_API_BASE_URL: genesys.apiBaseUrl,
       // The limiter still runs; it just never waits.
       GENESYS_REQUESTS_PER_MINUTE: '100000000',
     };
-    const bodies = sampleBodies(10);
     const batch = sqsEvent(bodies);
     const workflowInput = toWorkflowInput('m-0', parseConversationEvent(bodies[0] as string));
     log(`  handler overhead: ${settings.runs} processes × ${settings.iterations} invocations per function`);
@@ -135,7 +149,6 @@ export async function handlerOverhead(
     }
     return { dispatcherMicrosPerRecord: median(dispatcher), processorMicrosPerEvent: median(processor), samples: { dispatcher, processor } };
   } finally {
-    server.closeAllConnections();
-    await new Promise((closed) => server.close(closed));
+    await Promise.all([aws.stop(), genesys.stop()]);
   }
 }

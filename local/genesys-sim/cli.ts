@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startGenesysSimulator, type GenesysSimulatorOptions, type Latency, type SimulatorConversation } from './server.js';
+import { runMain } from '../../tools/cli.js';
+import { startGenesysSimulator, type GenesysSimulator, type GenesysSimulatorOptions, type Latency, type SimulatorClient, type SimulatorConversation } from './server.js';
 
 const USAGE = `Usage: npm run genesys-sim -- [options]
 
@@ -42,35 +43,43 @@ function latency(raw: string | undefined): Latency | undefined {
   return range === null ? number('latency-ms', raw) : { min: Number(range[1]), max: Number(range[2]) };
 }
 
-function options(argv: string[]): (GenesysSimulatorOptions & { help?: false }) | { help: true } {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      port: { type: 'string' },
-      'client-id': { type: 'string' },
-      'client-secret': { type: 'string' },
-      'requests-per-minute': { type: 'string' },
-      'token-requests-per-minute': { type: 'string' },
-      'time-scale': { type: 'string' },
-      'expires-in': { type: 'string' },
-      'fault-rate': { type: 'string' },
-      'latency-ms': { type: 'string' },
-      'timeout-rate': { type: 'string' },
-      'timeout-ms': { type: 'string' },
-      seed: { type: 'string' },
-      down: { type: 'boolean' },
-      forbidden: { type: 'string' },
-      conversations: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return { help: true };
+const FLAGS = {
+  port: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  'requests-per-minute': { type: 'string' },
+  'token-requests-per-minute': { type: 'string' },
+  'time-scale': { type: 'string' },
+  'expires-in': { type: 'string' },
+  'fault-rate': { type: 'string' },
+  'latency-ms': { type: 'string' },
+  'timeout-rate': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  seed: { type: 'string' },
+  down: { type: 'boolean' },
+  forbidden: { type: 'string' },
+  conversations: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseFlags(argv: string[]) {
+  return parseArgs({ args: argv, strict: true, options: FLAGS }).values;
+}
+
+type Flags = ReturnType<typeof parseFlags>;
+
+/** One client from --client-id / --client-secret (the missing half random), or the simulator's default. */
+function clients(values: Flags): SimulatorClient[] | undefined {
   const clientId = values['client-id'];
   const clientSecret = values['client-secret'];
+  if (clientId === undefined && clientSecret === undefined) return undefined;
+  return [{ clientId: clientId ?? randomUUID(), clientSecret: clientSecret ?? randomUUID() }];
+}
+
+function simulatorOptions(values: Flags): GenesysSimulatorOptions {
   return {
     port: number('port', values.port),
-    clients: clientId === undefined && clientSecret === undefined ? undefined : [{ clientId: clientId ?? randomUUID(), clientSecret: clientSecret ?? randomUUID() }],
+    clients: clients(values),
     requestsPerMinute: number('requests-per-minute', values['requests-per-minute']),
     tokenRequestsPerMinute: number('token-requests-per-minute', values['token-requests-per-minute']),
     timeScale: number('time-scale', values['time-scale']),
@@ -87,13 +96,8 @@ function options(argv: string[]): (GenesysSimulatorOptions & { help?: false }) |
   };
 }
 
-async function main(): Promise<void> {
-  const parsed = options(process.argv.slice(2));
-  if (parsed.help) {
-    console.log(USAGE);
-    return;
-  }
-  const simulator = await startGenesysSimulator(parsed);
+/** Where it listens, the credentials, and how to point the processor at it. */
+function announce(simulator: GenesysSimulator): void {
   const [client] = simulator.clients;
   console.log(`Genesys Cloud simulator listening on ${simulator.url}`);
   console.log(`  client id:     ${client?.clientId}`);
@@ -103,7 +107,10 @@ async function main(): Promise<void> {
   console.log(`  GENESYS_LOGIN_BASE_URL=${simulator.loginBaseUrl} GENESYS_API_BASE_URL=${simulator.apiBaseUrl}`);
   console.log(`  and the secret {"clientId":"${client?.clientId}","clientSecret":"${client?.clientSecret}"}`);
   console.log(`Inspect: ${simulator.url}/__sim/state  ${simulator.url}/__sim/ledger   (Ctrl-C stops)`);
+}
 
+/** Ctrl-C (or a TERM) stops the simulator and prints what it answered. */
+function stopOnSignals(simulator: GenesysSimulator): void {
   const stop = (): void => {
     void simulator.stop().then(() => {
       console.log(`\nStopped. ${JSON.stringify(simulator.ledger.summary())}`);
@@ -114,8 +121,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  console.error(USAGE);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const values = parseFlags(process.argv.slice(2));
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const simulator = await startGenesysSimulator(simulatorOptions(values));
+  announce(simulator);
+  stopOnSignals(simulator);
+}
+
+// Any error before the server listens is a flag or setting the user can fix: its message, then the usage.
+await runMain(main, { command: 'npm run genesys-sim', userErrors: [Error], hint: USAGE });

@@ -2,6 +2,7 @@
  * What the simulator saw and did: every request it answered, every write it applied, and counters a
  * test or a load summary reads. Tokens appear by label (`token-1`, `token-2`, ...), never in clear.
  */
+import { isLoginRequest } from './paths.js';
 
 /** Why the simulator answered as it did, when an injected condition decided it. */
 export type Injection = 'down' | 'fault' | 'timeout' | 'latency' | 'token-endpoint';
@@ -71,7 +72,7 @@ export class Ledger {
   record(entry: LedgerEntry): void {
     this.requests.push(entry);
     bump(this.byStatus, String(entry.status));
-    if (entry.path === '/oauth/token' && entry.clientId !== undefined) bump(this.tokenRequestsByClient, entry.clientId);
+    if (isLoginRequest(entry) && entry.clientId !== undefined) bump(this.tokenRequestsByClient, entry.clientId);
     if (entry.token !== undefined) bump(this.requestsByToken, entry.token);
     if (entry.injected !== undefined) bump(this.injected, entry.injected);
     if (entry.beforeRetryAfter === true) this.beforeRetryAfter += 1;

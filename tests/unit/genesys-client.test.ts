@@ -1,18 +1,8 @@
 import type { PipelineError } from '../../functions/shared/errors.js';
 import { ErrorName, GenesysRateLimited, InvalidEvent, retryAfterOf } from '../../functions/shared/errors.js';
-import {
-  attributesPath,
-  clientFor,
-  CONVERSATION_ID,
-  CONVERSATION_PATH,
-  frozenClock,
-  PARTICIPANT_ID,
-  recordingClock,
-  startGenesysServer,
-  TEST_CREDENTIALS,
-  tokenResponder,
-  type GenesysTestServer,
-} from '../helpers/genesys-server.js';
+import { tokenResponder } from '../../local/genesys-sim/script.js';
+import { clientFor, frozenClock, recordingClock, TEST_CREDENTIALS } from '../helpers/genesys-client.js';
+import { attributesPath, CONVERSATION_ID, CONVERSATION_PATH, PARTICIPANT_ID, startGenesysServer, type GenesysTestServer } from '../helpers/genesys-server.js';
 
 const ATTRIBUTES = { 'aws.customer.start': '2022-04-06T09:30:44.949Z' };
 

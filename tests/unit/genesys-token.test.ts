@@ -1,6 +1,8 @@
 import { ErrorName, type PipelineError } from '../../functions/shared/errors.js';
 import { refreshMarginMs, TokenProvider } from '../../functions/shared/genesys/token.js';
-import { startGenesysServer, TEST_CREDENTIALS, tokenResponder, type GenesysTestServer } from '../helpers/genesys-server.js';
+import { tokenResponder } from '../../local/genesys-sim/script.js';
+import { TEST_CREDENTIALS } from '../helpers/genesys-client.js';
+import { startGenesysServer, type GenesysTestServer } from '../helpers/genesys-server.js';
 
 describe('TokenProvider', () => {
   let server: GenesysTestServer;

@@ -8,7 +8,8 @@ import type { DispatchResult } from '../../functions/dispatcher/outcome.js';
 import { MetricName, statusClassOf, type MetricsSink } from '../../functions/shared/metrics-sink.js';
 import { recordingMetrics as recordingSink } from '../helpers/metrics.js';
 import { dispatcherConfig, genesysEvent, sqsRecord } from '../helpers/factories.js';
-import { attributesPath, clientFor, CONVERSATION_ID, PARTICIPANT_ID, startGenesysServer, type GenesysTestServer } from '../helpers/genesys-server.js';
+import { clientFor } from '../helpers/genesys-client.js';
+import { attributesPath, CONVERSATION_ID, PARTICIPANT_ID, startGenesysServer, type GenesysTestServer } from '../helpers/genesys-server.js';
 import { GenesysClient } from '../../functions/shared/genesys/client.js';
 
 const config = dispatcherConfig();

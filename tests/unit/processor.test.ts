@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { ErrorName, InvalidEvent } from '../../functions/shared/errors.js';
 import { parseWorkflowInput, type WorkflowInput } from '../../functions/shared/events.js';
 import { processEvent, type ProcessLogger } from '../../functions/processor/process.js';
+import { clientFor } from '../helpers/genesys-client.js';
 import {
   AGENT_PARTICIPANT_ID,
   attributesPath,
-  clientFor,
   CONVERSATION_ID,
   CONVERSATION_PATH,
   CUSTOMER_PARTICIPANT_ID,

@@ -1,0 +1,44 @@
+/** Where the simulator answers what: the OAuth token path, the conversation API paths and its own inspection prefix. */
+
+/** Where a client logs in with its client credentials (login.{environment}/oauth/token). */
+export const TOKEN_PATH = '/oauth/token';
+
+/** The simulator's own endpoints (inspection and set-up), outside anything Genesys serves. */
+export const INSPECTION_PREFIX = '/__sim/';
+
+/** True for a request to the token endpoint (a login), false for an API request. */
+export function isLoginRequest(request: { path: string }): boolean {
+  return request.path === TOKEN_PATH;
+}
+
+/** What an API path names: one of the two conversation resources the processor calls, or something else. */
+export interface ApiTarget {
+  resource: 'conversation' | 'attributes' | 'unknown';
+  /** The decoded segment in the conversation's place, whatever the resource. */
+  conversationId?: string;
+  /** The decoded segment in the participant's place, whatever the resource. */
+  participantId?: string;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * Reads `/api/v2/conversations/{id}` and `/api/v2/conversations/{id}/participants/{pid}/attributes`.
+ * Segments are decoded one by one, so an encoded `/` stays inside its id and fails the UUID check.
+ */
+export function apiTargetOf(pathname: string): ApiTarget {
+  const segments = pathname.split('/').slice(1).map(decodeSegment);
+  const [api, version, collection, conversationId, participants, participantId, attributes] = segments;
+  if (api !== 'api' || version !== 'v2' || collection !== 'conversations' || segments.length < 4) return { resource: 'unknown' };
+  const target: ApiTarget = { resource: 'unknown', conversationId };
+  if (segments.length >= 6) target.participantId = participantId;
+  if (segments.length === 4) target.resource = 'conversation';
+  if (segments.length === 7 && participants === 'participants' && attributes === 'attributes') target.resource = 'attributes';
+  return target;
+}
