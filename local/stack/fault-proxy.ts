@@ -120,112 +120,132 @@ function answerFault(res: ServerResponse, kind: 'throttle' | 'error', headers: I
 /** How long a stalled request is held by default: longer than any function timeout. */
 const DEFAULT_STALL_MS = 600_000;
 
+/** The rules in force, in the order added; a rule past its `forMs` is dropped when next looked at. */
+class FaultRules {
+  private rules: ActiveRule[] = [];
+
+  add(rule: FaultRule): void {
+    const rate = rule.rate ?? 1;
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`rate must be between 0 and 1, got ${rate}`);
+    this.rules.push({ ...rule, until: rule.forMs === undefined ? Infinity : Date.now() + rule.forMs });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** The first rule in force that names the action. */
+  match(found: { target: string; action: string }): ActiveRule | undefined {
+    const now = Date.now();
+    this.rules = this.rules.filter((rule) => rule.until > now);
+    return this.rules.find((rule) => rule.actions.some((name) => name === found.action || name === found.target));
+  }
+}
+
+/** What one proxy holds: its rules and routes, the requests it stalls, and its counters. */
+interface ProxyState {
+  defaultTarget: URL;
+  random: () => number;
+  rules: FaultRules;
+  routes: ProxyRoute[];
+  stalled: Set<NodeJS.Timeout>;
+  stats: FaultProxyStats;
+}
+
+function bump(counter: Record<string, number>, key: string): void {
+  counter[key] = (counter[key] ?? 0) + 1;
+}
+
+function upstreamOf(state: ProxyState, found: { target: string } | undefined): URL {
+  const route = found === undefined ? undefined : state.routes.find((candidate) => found.target.startsWith(candidate.targetPrefix));
+  return route === undefined ? state.defaultTarget : new URL(route.upstream);
+}
+
+/** Forwards the request upstream; with `failAfter`, the upstream's answer is read and replaced by a 500. */
+function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: URL, failAfter: boolean): void {
+  const upstream = httpRequest(
+    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+    (answer) => {
+      if (failAfter) {
+        answer.resume();
+        answer.on('end', () => answerFault(res, 'error', req.headers));
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', (error) => {
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+    res.end(`fault proxy: upstream failed: ${error.message}`);
+  });
+  upstream.end(body);
+}
+
+/** Holds the request unanswered for `stallMs`, then drops its connection. */
+function stall(state: ProxyState, res: ServerResponse, stallMs: number): void {
+  const timer = setTimeout(() => {
+    state.stalled.delete(timer);
+    res.destroy();
+  }, stallMs);
+  state.stalled.add(timer);
+  res.on('close', () => {
+    clearTimeout(timer);
+    state.stalled.delete(timer);
+  });
+}
+
+/** Counts the request, then answers it with the first matching rule's fault or forwards it. */
+function handle(state: ProxyState, req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  const found = actionOf(req.headers, body.toString('utf8'), req.url ?? '/');
+  const relay = (failAfter: boolean): void => {
+    state.stats.forwarded += 1;
+    forward(req, res, body, upstreamOf(state, found), failAfter);
+  };
+  if (found === undefined) return relay(false);
+  bump(state.stats.seen, found.action);
+  if (attemptOf(req.headers) > 1) bump(state.stats.retried, found.action);
+  const rule = state.rules.match(found);
+  if (rule === undefined || state.random() >= (rule.rate ?? 1)) return relay(false);
+  bump(state.stats.injected, found.action);
+  if (rule.kind === 'fail-after') return relay(true);
+  if (rule.kind === 'stall') return stall(state, res, rule.stallMs ?? DEFAULT_STALL_MS);
+  answerFault(res, rule.kind, req.headers);
+}
+
 /** Starts the proxy on 127.0.0.1 in front of `target` (moto's endpoint). */
 export async function startFaultProxy(options: { target: string; port?: number; random?: () => number }): Promise<FaultProxy> {
-  const defaultTarget = new URL(options.target);
-  const random = options.random ?? Math.random;
-  let rules: ActiveRule[] = [];
-  const routes: ProxyRoute[] = [];
-  const stalled = new Set<NodeJS.Timeout>();
-  const stats: FaultProxyStats = { forwarded: 0, injected: {}, seen: {}, retried: {} };
-  const bump = (counter: Record<string, number>, key: string): void => {
-    counter[key] = (counter[key] ?? 0) + 1;
+  const state: ProxyState = {
+    defaultTarget: new URL(options.target),
+    random: options.random ?? Math.random,
+    rules: new FaultRules(),
+    routes: [],
+    stalled: new Set(),
+    stats: { forwarded: 0, injected: {}, seen: {}, retried: {} },
   };
-  const upstreamOf = (found: { target: string } | undefined): URL => {
-    const route = found === undefined ? undefined : routes.find((candidate) => found.target.startsWith(candidate.targetPrefix));
-    return route === undefined ? defaultTarget : new URL(route.upstream);
-  };
-
-  const ruleFor = (found: { target: string; action: string }): ActiveRule | undefined => {
-    const now = Date.now();
-    rules = rules.filter((rule) => rule.until > now);
-    return rules.find((rule) => rule.actions.some((name) => name === found.action || name === found.target));
-  };
-
-  /** Forwards the request upstream; with `failAfter`, the upstream's answer is read and replaced by a 500. */
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, found: { target: string } | undefined, failAfter = false): void => {
-    stats.forwarded += 1;
-    const target = upstreamOf(found);
-    const upstream = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: target.host },
-      },
-      (answer) => {
-        if (failAfter) {
-          answer.resume();
-          answer.on('end', () => answerFault(res, 'error', req.headers));
-          return;
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', (error) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`fault proxy: upstream failed: ${error.message}`);
-    });
-    upstream.end(body);
-  };
-
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const found = actionOf(req.headers, body.toString('utf8'), req.url ?? '/');
-      if (found !== undefined) {
-        bump(stats.seen, found.action);
-        if (attemptOf(req.headers) > 1) bump(stats.retried, found.action);
-        const rule = ruleFor(found);
-        if (rule !== undefined && random() < (rule.rate ?? 1)) {
-          bump(stats.injected, found.action);
-          if (rule.kind === 'fail-after') return forward(req, res, body, found, true);
-          if (rule.kind === 'stall') {
-            const timer = setTimeout(() => {
-              stalled.delete(timer);
-              res.destroy();
-            }, rule.stallMs ?? DEFAULT_STALL_MS);
-            stalled.add(timer);
-            res.on('close', () => {
-              clearTimeout(timer);
-              stalled.delete(timer);
-            });
-            return;
-          }
-          return answerFault(res, rule.kind, req.headers);
-        }
-      }
-      forward(req, res, body, found);
-    });
+    req.on('end', () => handle(state, req, res, Buffer.concat(chunks)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-
+  const { stats } = state;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    inject(rule) {
-      const rate = rule.rate ?? 1;
-      if (!(rate >= 0 && rate <= 1)) throw new RangeError(`rate must be between 0 and 1, got ${rate}`);
-      rules.push({ ...rule, until: rule.forMs === undefined ? Infinity : Date.now() + rule.forMs });
-    },
+    inject: (rule) => state.rules.add(rule),
     route(route) {
-      routes.push(route);
+      state.routes.push(route);
     },
-    clear() {
-      rules = [];
-    },
+    clear: () => state.rules.clear(),
     stats: () => ({ forwarded: stats.forwarded, injected: { ...stats.injected }, seen: { ...stats.seen }, retried: { ...stats.retried } }),
     stop: () =>
       new Promise<void>((resolve) => {
-        for (const timer of stalled) clearTimeout(timer);
-        stalled.clear();
+        for (const timer of state.stalled) clearTimeout(timer);
+        state.stalled.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -5,15 +5,28 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_PSEUDO_PARAMETERS } from '../../template/index.js';
+
+/** moto's default region and account: the pseudo parameters the template resolves to locally. */
+export const LOCAL_REGION = DEFAULT_PSEUDO_PARAMETERS['AWS::Region'];
+export const LOCAL_ACCOUNT = DEFAULT_PSEUDO_PARAMETERS['AWS::AccountId'];
 
 /** Dummy credentials moto accepts; set for every SDK client of the local stack and the tests. */
 export const LOCAL_AWS_ENV = {
   AWS_ACCESS_KEY_ID: 'testing',
   AWS_SECRET_ACCESS_KEY: 'testing',
   AWS_SESSION_TOKEN: 'testing',
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_REGION: LOCAL_REGION,
+  AWS_DEFAULT_REGION: LOCAL_REGION,
 } as const;
+
+/** The dummy credentials of {@link LOCAL_AWS_ENV}, as an SDK client's `credentials`. */
+export const LOCAL_CREDENTIALS = { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY } as const;
+
+/** The configuration of an SDK client of the local stack that talks to `endpoint` (moto's). */
+export function localClientConfig(endpoint: string): { endpoint: string; region: string; credentials: typeof LOCAL_CREDENTIALS } {
+  return { endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: LOCAL_CREDENTIALS };
+}
 
 /** A running moto server. */
 export interface MotoServer {

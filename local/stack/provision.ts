@@ -13,15 +13,12 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { LOCAL_AWS_ENV } from './moto.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localClientConfig } from './moto.js';
 import { MIN_SCALED_TIMEOUT_SECONDS, scaledTimeoutSeconds } from '../shared/time-scale.js';
 import type { Template, TemplateResource } from '../../template/index.js';
 import { NotCreatedError, TemplateResolver, type ResourceValues } from '../../template/resolver.js';
 
-/** Where local Lambda functions and state machines live, as ARNs name them. */
-export const LOCAL_REGION = LOCAL_AWS_ENV.AWS_REGION;
-/** moto's default account. */
-export const LOCAL_ACCOUNT = '123456789012';
+export { LOCAL_ACCOUNT, LOCAL_REGION } from './moto.js';
 
 /** The ARN a local Lambda function answers to; its function name is its logical id. */
 export function localFunctionArn(logicalId: string): string {
@@ -236,73 +233,88 @@ function required(resources: Record<string, ResourceValues>, logicalId: string, 
   return value;
 }
 
+/** Records what `!Ref`/`!GetAtt` of a resource give, for the resources still to come and for the caller. */
+function record(context: Context, resources: Record<string, ResourceValues>, logicalId: string, values: ResourceValues): void {
+  context.resolver.setResource(logicalId, values);
+  resources[logicalId] = values;
+}
+
+/** Stands in for the functions and state machines, and answers the resources moto must create. */
+function sortResources(context: Context, resources: Record<string, ResourceValues>): [string, TemplateResource][] {
+  const toCreate: [string, TemplateResource][] = [];
+  for (const [logicalId, resource] of Object.entries(context.options.template.Resources)) {
+    const values = standIn(logicalId, resource);
+    if (values !== undefined) record(context, resources, logicalId, values);
+    else if (resource.Type in CREATORS && context.resolver.isCreated(logicalId)) toCreate.push([logicalId, resource]);
+    else if (!IGNORED_TYPES.has(resource.Type) && !(resource.Type in CREATORS)) {
+      console.warn(`local stack: ${logicalId} (${resource.Type}) has no local counterpart; skipped`);
+    }
+  }
+  return toCreate;
+}
+
 /**
- * Creates the template's resources in moto, in dependency order: a resource whose `!Ref`/`!GetAtt`
- * names something not created yet waits for a later pass.
+ * Creates the resources in dependency order: a resource whose `!Ref`/`!GetAtt` names something not
+ * created yet waits for a later pass; a pass that creates nothing means a reference that never resolves.
  */
+async function createInOrder(context: Context, resources: Record<string, ResourceValues>, toCreate: [string, TemplateResource][]): Promise<void> {
+  let pending = toCreate;
+  while (pending.length > 0) {
+    const deferred: [string, TemplateResource][] = [];
+    let lastError: unknown;
+    for (const [logicalId, resource] of pending) {
+      // Resolve first: an unresolvable reference defers the resource without creating anything.
+      try {
+        context.resolver.resolve(resource.Properties ?? {});
+      } catch (error) {
+        if (!(error instanceof NotCreatedError)) throw error;
+        deferred.push([logicalId, resource]);
+        lastError = error;
+        continue;
+      }
+      const create = CREATORS[resource.Type] as (typeof CREATORS)[string];
+      record(context, resources, logicalId, await create(context, logicalId, resource.Properties ?? {}));
+    }
+    if (deferred.length === pending.length) {
+      throw new Error(`cannot provision ${deferred.map(([id]) => id).join(', ')}: ${(lastError as Error).message}`);
+    }
+    pending = deferred;
+  }
+}
+
+/** The physical ids the rest of the stack needs, by the logical ids of docs/contracts.md. */
+function provisioned(context: Context, resources: Record<string, ResourceValues>): ProvisionedResources {
+  return {
+    resources,
+    resolver: context.resolver,
+    eventsQueueUrl: required(resources, 'EventsQueue'),
+    eventsQueueArn: required(resources, 'EventsQueue', 'Arn'),
+    deadLetterQueueUrl: required(resources, 'EventsDeadLetterQueue'),
+    ruleDeadLetterQueueUrl: required(resources, 'RuleDeadLetterQueue'),
+    busName: context.options.busName,
+    ruleName: required(resources, 'GenesysConversationEventsRule').split('|').pop() as string,
+    tableName: required(resources, 'IdempotencyTable'),
+    secretArn: resources.GenesysClientSecret?.ref ?? context.resolver.resolveString({ Ref: 'GenesysClientSecretArn' }),
+  };
+}
+
+/** Creates the template's resources in moto (see `createInOrder`) and answers their physical ids. */
 export async function provisionFromTemplate(options: ProvisionOptions): Promise<ProvisionedResources> {
-  const clientConfig = { endpoint: options.endpoint, region: LOCAL_REGION, credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY } };
+  const clientConfig = localClientConfig(options.endpoint);
   const clients: Clients = {
     sqs: new SQSClient(clientConfig),
     events: new EventBridgeClient(clientConfig),
     dynamodb: new DynamoDBClient(clientConfig),
     secrets: new SecretsManagerClient(clientConfig),
   };
-  const resolver = new TemplateResolver(options.template, options.parameters, options.stackName ?? 'local');
-  const context: Context = { options, resolver, clients, stackName: options.stackName ?? 'local' };
+  const stackName = options.stackName ?? 'local';
+  const context: Context = { options, resolver: new TemplateResolver(options.template, options.parameters, stackName), clients, stackName };
   const resources: Record<string, ResourceValues> = {};
   try {
-    let pending: [string, TemplateResource][] = [];
-    for (const [logicalId, resource] of Object.entries(options.template.Resources)) {
-      const values = standIn(logicalId, resource);
-      if (values !== undefined) {
-        resolver.setResource(logicalId, values);
-        resources[logicalId] = values;
-      } else if (resource.Type in CREATORS && resolver.isCreated(logicalId)) {
-        pending.push([logicalId, resource]);
-      } else if (!IGNORED_TYPES.has(resource.Type) && !(resource.Type in CREATORS)) {
-        console.warn(`local stack: ${logicalId} (${resource.Type}) has no local counterpart; skipped`);
-      }
-    }
-    while (pending.length > 0) {
-      const deferred: [string, TemplateResource][] = [];
-      let lastError: unknown;
-      for (const [logicalId, resource] of pending) {
-        // Resolve first: an unresolvable reference defers the resource without creating anything.
-        try {
-          resolver.resolve(resource.Properties ?? {});
-        } catch (error) {
-          if (!(error instanceof NotCreatedError)) throw error;
-          deferred.push([logicalId, resource]);
-          lastError = error;
-          continue;
-        }
-        const values = await (CREATORS[resource.Type] as (typeof CREATORS)[string])(context, logicalId, resource.Properties ?? {});
-        resolver.setResource(logicalId, values);
-        resources[logicalId] = values;
-      }
-      if (deferred.length === pending.length) {
-        throw new Error(`cannot provision ${deferred.map(([id]) => id).join(', ')}: ${(lastError as Error).message}`);
-      }
-      pending = deferred;
-    }
-    if (resources.EventsBus === undefined) {
-      // An existing bus named by parameter: locally it is the stand-in bus too.
-      const values = await createBus(context);
-      resources.EventsBus = values;
-    }
-    return {
-      resources,
-      resolver,
-      eventsQueueUrl: required(resources, 'EventsQueue'),
-      eventsQueueArn: required(resources, 'EventsQueue', 'Arn'),
-      deadLetterQueueUrl: required(resources, 'EventsDeadLetterQueue'),
-      ruleDeadLetterQueueUrl: required(resources, 'RuleDeadLetterQueue'),
-      busName: options.busName,
-      ruleName: required(resources, 'GenesysConversationEventsRule').split('|').pop() as string,
-      tableName: required(resources, 'IdempotencyTable'),
-      secretArn: resources.GenesysClientSecret?.ref ?? resolver.resolveString({ Ref: 'GenesysClientSecretArn' }),
-    };
+    await createInOrder(context, resources, sortResources(context, resources));
+    // An existing bus named by parameter: locally it is the stand-in bus too.
+    resources.EventsBus ??= await createBus(context);
+    return provisioned(context, resources);
   } finally {
     for (const client of Object.values(clients)) client.destroy();
   }

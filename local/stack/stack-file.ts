@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DEFAULT_STACK_FILE, readStackFile, type StackFile } from '../../tools/dlq/stack-file.js';
 import type { LocalStack } from './index.js';
-import { LOCAL_AWS_ENV } from './moto.js';
+import { LOCAL_AWS_ENV, LOCAL_CREDENTIALS } from './moto.js';
 
 /** Writes `stack`'s file (default {@link DEFAULT_STACK_FILE}) and returns its path. */
 export function writeStackFile(stack: LocalStack, file: string = DEFAULT_STACK_FILE): string {
@@ -11,7 +11,7 @@ export function writeStackFile(stack: LocalStack, file: string = DEFAULT_STACK_F
     pid: process.pid,
     startedAt: new Date().toISOString(),
     region: LOCAL_AWS_ENV.AWS_REGION,
-    credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+    credentials: { ...LOCAL_CREDENTIALS },
     endpoints: stack.endpoints,
     outputs: {
       EventsQueueUrl: stack.queues.eventsQueueUrl,

@@ -6,7 +6,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCom
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startFaultProxy, type FaultProxy } from '../../local/stack/fault-proxy.js';
 import { LambdaRuntime } from '../../local/stack/lambda/runtime.js';
-import { LOCAL_AWS_ENV } from '../../local/stack/moto.js';
+import { LOCAL_AWS_ENV, LOCAL_CREDENTIALS } from '../../local/stack/moto.js';
 
 const STAND_IN = fileURLToPath(new URL('../helpers/lambda-stand-in.ts', import.meta.url));
 
@@ -62,7 +62,7 @@ describe('fault proxy', () => {
     new Client({
       endpoint: proxy.endpoint,
       region: LOCAL_AWS_ENV.AWS_REGION,
-      credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+      credentials: LOCAL_CREDENTIALS,
       maxAttempts,
     });
 
@@ -91,7 +91,7 @@ describe('fault proxy', () => {
     const dynamodb = new DynamoDBClient({
       endpoint: proxy.endpoint,
       region: LOCAL_AWS_ENV.AWS_REGION,
-      credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+      credentials: LOCAL_CREDENTIALS,
       maxAttempts: 1,
       requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
     });

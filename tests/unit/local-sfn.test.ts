@@ -51,9 +51,11 @@ describe('local Step Functions endpoint', () => {
       // 5 s of TimeoutSeconds become 50 ms; retry intervals shrink alike.
       timeScale: 100,
       minScaledTimeoutSeconds: 0,
-      invoke: (functionName, payload) => {
-        calls.push({ functionName, payload });
-        return answer(functionName, payload);
+      lambda: {
+        invoke: (functionName, payload) => {
+          calls.push({ functionName, payload });
+          return answer(functionName, payload);
+        },
       },
     });
     // Exactly how the dispatcher builds its client when an endpoint is configured.

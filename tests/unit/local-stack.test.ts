@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { loadTemplate } from '../../template/index.js';
 import { freePort } from '../../local/stack/moto.js';
-import { LOCAL_EVENT_SOURCE_NAME, startLocalStack, type LocalStack } from '../../local/stack/index.js';
+import { LOCAL_EVENT_SOURCE_NAME } from '../../local/stack/index.js';
+import { useTestStacks } from '../helpers/local-stack.js';
 
 const CONVERSATION = '6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60';
 const CUSTOMER = '0b7c9d2e-3f4a-4b5c-8d6e-7f8a9b0c1d2e';
@@ -19,23 +17,10 @@ function conversationEvent(kind: string, eventBody: Record<string, unknown>): { 
 }
 
 describe('startLocalStack', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'local-stack-'));
-  let stack: LocalStack | undefined;
-
-  afterAll(async () => {
-    await stack?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  const stacks = useTestStacks('local-stack-');
 
   it('runs an event from the bus to Genesys, and parks an invalid one with its reason', async () => {
-    stack = await startLocalStack({
-      motoEndpoint: process.env.MOTO_ENDPOINT,
-      timeScale: 10,
-      pollWaitTimeSeconds: 1,
-      buildDir: join(scratch, 'build'),
-      logDir: join(scratch, 'logs'),
-      handleSignals: false,
-    });
+    const stack = await stacks.start();
     stack.simulator.addConversation({ id: CONVERSATION, participants: [{ id: CUSTOMER, purpose: 'customer' }] });
 
     await stack.clients.eventBridge.send(
@@ -70,9 +55,9 @@ describe('startLocalStack', () => {
     delete template.Resources.EventsQueue;
     const port = await freePort();
 
-    await expect(
-      startLocalStack({ motoEndpoint: process.env.MOTO_ENDPOINT, template, handlers: 'source', genesys: { port }, handleSignals: false, logs: 'inherit' }),
-    ).rejects.toThrow(/cannot provision GenesysConversationEventsRule/);
+    await expect(stacks.start({ template, handlers: 'source', genesys: { port }, logs: 'inherit' })).rejects.toThrow(
+      /cannot provision GenesysConversationEventsRule/,
+    );
 
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Writable } from 'node:stream';
 import { scaledTimeoutSeconds } from '../../shared/time-scale.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../moto.js';
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 
@@ -22,6 +23,11 @@ export interface LambdaError {
 
 /** The outcome of one invocation: the handler's JSON result, or Lambda's error payload. */
 export type InvokeOutcome = { result: unknown; error?: undefined } | { error: LambdaError; result?: undefined };
+
+/** What runs a function by name or ARN: the {@link LambdaRuntime}, or a test's stand-in. */
+export interface LambdaInvoker {
+  invoke(functionNameOrArn: string, payload: unknown): Promise<InvokeOutcome>;
+}
 
 /** Counters of one function. */
 export interface FunctionStats {
@@ -170,7 +176,7 @@ class ExecutionEnvironment {
           awsRequestId,
           functionName,
           functionVersion: '$LATEST',
-          invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+          invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
           memoryLimitInMB: String(memorySize),
           logGroupName: `/aws/lambda/${functionName}`,
           logStreamName: `local/[$LATEST]${this.worker.threadId}`,
@@ -337,7 +343,7 @@ export function functionNameOf(nameOrArn: string): string {
 }
 
 /** Every function's pool, addressed by name or ARN. */
-export class LambdaRuntime {
+export class LambdaRuntime implements LambdaInvoker {
   readonly pools = new Map<string, FunctionPool>();
 
   constructor(functions: FunctionPoolOptions[]) {

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { InvokeOutcome } from './runtime.js';
 import { setMaxListeners } from 'node:events';
+import { LOCAL_REGION } from '../moto.js';
 
 /** A record of Lambda's SQS event. */
 export interface SqsRecord {
@@ -120,107 +121,123 @@ export function recordsToKeep(outcome: InvokeOutcome, batch: SqsRecord[], report
   return keep;
 }
 
-/** Starts `maximumConcurrency` poll loops; each gathers a batch, invokes, and deletes what succeeded. */
-export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
-  const region = options.region ?? 'us-east-1';
-  const waitTimeSeconds = Math.min(20, Math.max(0, Math.round(options.waitTimeSeconds ?? 20)));
-  const windowMs = ((options.maximumBatchingWindowInSeconds ?? 0) * 1_000) / (options.timeScale ?? 1);
-  const abort = new AbortController();
-  // Every concurrent long poll listens on this one signal: up to MaximumConcurrency of them, more than Node's default 10.
-  setMaxListeners(Math.max(10, options.maximumConcurrency + 2), abort.signal);
-  const stats: SqsPollerStats = { received: 0, batches: 0, deleted: 0, reportedFailures: 0, failedBatches: 0, largestBatch: 0, invoking: 0, peakConcurrency: 0 };
-  let gathering = 0;
+/** The poll loops of one queue and what they share: settings, the stop signal, counters. */
+class PollLoops implements SqsPoller {
+  private readonly region: string;
+  private readonly waitTimeSeconds: number;
+  private readonly windowMs: number;
+  private readonly abort = new AbortController();
+  private readonly counters: SqsPollerStats = { received: 0, batches: 0, deleted: 0, reportedFailures: 0, failedBatches: 0, largestBatch: 0, invoking: 0, peakConcurrency: 0 };
+  private gathering = 0;
+  private readonly loops: Promise<void>[];
 
-  async function receive(max: number, waitSeconds: number): Promise<Message[]> {
-    const { Messages } = await options.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: options.queueUrl,
-        MaxNumberOfMessages: Math.min(MAX_RECEIVE, max),
-        WaitTimeSeconds: waitSeconds,
-        AttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: abort.signal },
-    );
-    return Messages ?? [];
+  constructor(private readonly options: SqsPollerOptions) {
+    this.region = options.region ?? LOCAL_REGION;
+    this.waitTimeSeconds = Math.min(20, Math.max(0, Math.round(options.waitTimeSeconds ?? 20)));
+    this.windowMs = ((options.maximumBatchingWindowInSeconds ?? 0) * 1_000) / (options.timeScale ?? 1);
+    // Every concurrent long poll listens on this one signal: up to MaximumConcurrency of them, more than Node's default 10.
+    setMaxListeners(Math.max(10, options.maximumConcurrency + 2), this.abort.signal);
+    this.loops = Array.from({ length: Math.max(1, options.maximumConcurrency) }, () => this.loop());
   }
 
-  /** One batch: waits for a first message, then fills up until BatchSize or the batching window ends. */
-  async function gather(): Promise<Message[]> {
-    const batch = await receive(options.batchSize, waitTimeSeconds);
-    if (batch.length === 0) return batch;
-    gathering += 1;
-    try {
-      const deadline = Date.now() + windowMs;
-      while (batch.length < options.batchSize && Date.now() < deadline && !abort.signal.aborted) {
-        const more = await receive(options.batchSize - batch.length, 0);
-        batch.push(...more);
-        if (more.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(0, deadline - Date.now()))));
-      }
-    } finally {
-      gathering -= 1;
-    }
-    return batch;
+  stats(): SqsPollerStats {
+    return { ...this.counters };
   }
 
-  async function deleteRecords(records: SqsRecord[]): Promise<void> {
-    for (let start = 0; start < records.length; start += MAX_RECEIVE) {
-      const chunk = records.slice(start, start + MAX_RECEIVE);
-      const answer = await options.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
-        }),
-      );
-      stats.deleted += answer.Successful?.length ?? 0;
-    }
+  get busy(): boolean {
+    return this.counters.invoking > 0 || this.gathering > 0;
   }
 
-  async function processBatch(messages: Message[]): Promise<void> {
-    const records = messages.map((message) => toRecord(message, options.queueArn, region));
-    stats.received += records.length;
-    stats.batches += 1;
-    stats.largestBatch = Math.max(stats.largestBatch, records.length);
-    stats.invoking += 1;
-    stats.peakConcurrency = Math.max(stats.peakConcurrency, stats.invoking);
-    try {
-      const outcome = await options.invoke({ Records: records });
-      const keep = recordsToKeep(outcome, records, options.reportBatchItemFailures);
-      if (keep === undefined) {
-        stats.failedBatches += 1;
-        return;
-      }
-      stats.reportedFailures += keep.size;
-      await deleteRecords(records.filter((record) => !keep.has(record.messageId)));
-    } finally {
-      stats.invoking -= 1;
-    }
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.loops);
   }
 
-  async function loop(): Promise<void> {
-    while (!abort.signal.aborted) {
+  private async loop(): Promise<void> {
+    while (!this.abort.signal.aborted) {
       try {
-        const messages = await gather();
-        if (messages.length > 0) await processBatch(messages);
+        const messages = await this.gather();
+        if (messages.length > 0) await this.processBatch(messages);
       } catch (error) {
-        if (abort.signal.aborted) return;
+        if (this.abort.signal.aborted) return;
         console.error(`sqs poller: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
   }
 
-  const loops = Array.from({ length: Math.max(1, options.maximumConcurrency) }, () => loop());
+  private async receive(max: number, waitSeconds: number): Promise<Message[]> {
+    const { Messages } = await this.options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.options.queueUrl,
+        MaxNumberOfMessages: Math.min(MAX_RECEIVE, max),
+        WaitTimeSeconds: waitSeconds,
+        AttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: this.abort.signal },
+    );
+    return Messages ?? [];
+  }
 
-  return {
-    stats: () => ({ ...stats }),
-    get busy() {
-      return stats.invoking > 0 || gathering > 0;
-    },
-    async stop() {
-      abort.abort();
-      await Promise.all(loops);
-    },
-  };
+  /** One batch: waits for a first message, then fills up until BatchSize or the batching window ends. */
+  private async gather(): Promise<Message[]> {
+    const { batchSize } = this.options;
+    const batch = await this.receive(batchSize, this.waitTimeSeconds);
+    if (batch.length === 0) return batch;
+    this.gathering += 1;
+    try {
+      const deadline = Date.now() + this.windowMs;
+      while (batch.length < batchSize && Date.now() < deadline && !this.abort.signal.aborted) {
+        const more = await this.receive(batchSize - batch.length, 0);
+        batch.push(...more);
+        if (more.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(0, deadline - Date.now()))));
+      }
+    } finally {
+      this.gathering -= 1;
+    }
+    return batch;
+  }
+
+  /** Invokes the function with the batch and deletes the records it did not report as failed. */
+  private async processBatch(messages: Message[]): Promise<void> {
+    const records = messages.map((message) => toRecord(message, this.options.queueArn, this.region));
+    const counters = this.counters;
+    counters.received += records.length;
+    counters.batches += 1;
+    counters.largestBatch = Math.max(counters.largestBatch, records.length);
+    counters.invoking += 1;
+    counters.peakConcurrency = Math.max(counters.peakConcurrency, counters.invoking);
+    try {
+      const outcome = await this.options.invoke({ Records: records });
+      const keep = recordsToKeep(outcome, records, this.options.reportBatchItemFailures);
+      if (keep === undefined) {
+        counters.failedBatches += 1;
+        return;
+      }
+      counters.reportedFailures += keep.size;
+      await this.deleteRecords(records.filter((record) => !keep.has(record.messageId)));
+    } finally {
+      counters.invoking -= 1;
+    }
+  }
+
+  private async deleteRecords(records: SqsRecord[]): Promise<void> {
+    for (let start = 0; start < records.length; start += MAX_RECEIVE) {
+      const chunk = records.slice(start, start + MAX_RECEIVE);
+      const answer = await this.options.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+      this.counters.deleted += answer.Successful?.length ?? 0;
+    }
+  }
+}
+
+/** Starts `maximumConcurrency` poll loops; each gathers a batch, invokes, and deletes what succeeded. */
+export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
+  return new PollLoops(options);
 }

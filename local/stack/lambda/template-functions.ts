@@ -47,6 +47,11 @@ export function sourceHandlers(template: Template): Record<string, HandlerModule
   );
 }
 
+/** Each function's handler module of `kind`: the bundles (built into `buildDir`) or the TypeScript sources. */
+export function handlerModules(template: Template, kind: HandlerModule['kind'], buildDir?: string): Promise<Record<string, HandlerModule>> {
+  return kind === 'bundle' ? bundledHandlers(template, buildDir) : Promise.resolve(sourceHandlers(template));
+}
+
 /** What `functionPoolsFromTemplate` needs besides the template. */
 export interface TemplateFunctionsOptions {
   template: Template;

@@ -14,6 +14,7 @@ import {
   type ResolveContext,
   type Template,
 } from '../../../template/index.js';
+import type { TemplateResolver } from '../../../template/resolver.js';
 import { localStateMachineArn } from '../provision.js';
 import { scaledTimeoutSeconds } from '../../shared/time-scale.js';
 
@@ -43,6 +44,31 @@ export function stateMachinesFromTemplate(template: Template, context: ResolveCo
       definition: JSON.parse(text) as StateMachineDefinition,
     };
   });
+}
+
+/** Rewrites a definition as SAM would deploy it, before time scaling (LocalStackOptions.transformDefinition). */
+export type DefinitionTransform = (logicalId: string, definition: StateMachineDefinition) => StateMachineDefinition;
+
+/** The state machines as the local stack deploys them: substitutions resolved against what it provisioned, then `transform`. */
+export function provisionedStateMachines(resolver: TemplateResolver, transform?: DefinitionTransform): LocalStateMachine[] {
+  const machines = stateMachinesFromTemplate(resolver.template, {
+    parameters: resolver.parameters,
+    ref: (id) => resolver.resolveString({ Ref: id }),
+    getAtt: (id, attribute) => resolver.resolveString({ 'Fn::GetAtt': [id, attribute] }),
+  });
+  return transform === undefined ? machines : machines.map((machine) => ({ ...machine, definition: transform(machine.name, machine.definition) }));
+}
+
+/**
+ * The pipeline's workflow: the template's one state machine.
+ * @throws Error when the template has none or several, as the stack would not know which the dispatcher starts.
+ */
+export function workflowOf(machines: readonly LocalStateMachine[]): LocalStateMachine {
+  const [workflow] = machines;
+  if (workflow === undefined || machines.length > 1) {
+    throw new Error(`template.yaml needs exactly one AWS::Serverless::StateMachine, found ${machines.map((machine) => machine.name).join(', ') || 'none'}`);
+  }
+  return workflow;
 }
 
 type States = StateMachineDefinition['States'];
