@@ -10,12 +10,15 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT, functionProperty, loadTemplate } from '../template/index.js';
+import { runMain } from '../tools/cli.js';
 import { coldStart } from './cold-start.js';
-import { PRICES, biggestLever, costPerMillionEvents, defaultTracedShare, type CostBreakdown, type CostInputs } from './cost.js';
+import { PRICES, biggestLever, costPerMillionEvents, defaultTracedShare, type CostInputs } from './cost.js';
+import { goodput, type GoodputResult, type GoodputSettings } from './goodput.js';
+import { renderMarkdown } from './markdown.js';
 import { handlerOverhead } from './overhead.js';
-import { goodput, throughput, type GoodputResult, type GoodputSettings, type KeepingUpResult } from './pipeline.js';
-import { renderMarkdown, renderTable, lastLine, type BenchReport } from './report.js';
+import { renderTable, lastLine, type BenchReport } from './report.js';
 import { machineInfo, ratio } from './stats.js';
+import { throughput, type KeepingUpResult, type ThroughputResult } from './throughput.js';
 
 /** Platform lines Lambda writes per invocation (START, END, REPORT), bytes. */
 const PLATFORM_LOG_BYTES_PER_INVOCATION = 350;
@@ -58,7 +61,7 @@ function costInputs(run: GoodputResult, settings: GoodputSettings, memory: { dis
 }
 
 /**
- * The model's inputs while the pipeline keeps up: the paced run at the real limit (bench/pipeline.ts
+ * The model's inputs while the pipeline keeps up: the paced run at the real limit (bench/throughput.ts
  * `keepUp`), with the template's batch settings, in real time. Nothing waits for a limiter, nothing retries.
  */
 function keepingUpInputs(run: KeepingUpResult, memory: { dispatcher: number; processor: number }): CostInputs {
@@ -81,7 +84,27 @@ function keepingUpInputs(run: KeepingUpResult, memory: { dispatcher: number; pro
   };
 }
 
-async function main(): Promise<void> {
+/** The cost model in its three regimes: design and baseline overloaded (the goodput runs), the design keeping up. */
+function costModel(runs: { design: GoodputResult; baseline: GoodputResult }, local: ThroughputResult, settings: GoodputSettings): BenchReport['cost'] {
+  const template = loadTemplate();
+  const memoryOf = (id: string): number => Number(functionProperty(template, id, 'MemorySize') ?? 256);
+  const memory = { dispatcher: memoryOf('DispatcherFunction'), processor: memoryOf('ProcessorFunction') };
+  // Mean first retry wait: FULL jitter on 2 s averages 1 s; the baseline waits the full 2 s.
+  const design = costInputs(runs.design, settings, memory, 1, local.meanInvocationMs.processor);
+  const baseline = costInputs(runs.baseline, settings, memory, 2, local.meanInvocationMs.processor);
+  const keepingUp = keepingUpInputs(local.keepingUp, memory);
+  const designCost = costPerMillionEvents(design);
+  const baselineCost = costPerMillionEvents(baseline);
+  return {
+    prices: PRICES,
+    design: { inputs: design, ...designCost },
+    baseline: { inputs: baseline, ...baselineCost },
+    keepingUp: { inputs: keepingUp, ...costPerMillionEvents(keepingUp), run: local.keepingUp },
+    lever: biggestLever(designCost, baselineCost),
+  };
+}
+
+async function main(): Promise<number> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, markdown: { type: 'string' }, node: { type: 'string' } } });
   const quick = values.quick === true;
   const started = Date.now();
@@ -104,13 +127,7 @@ async function main(): Promise<void> {
   log('local throughput');
   const local = await throughput({ events: quick ? 40 : 600, perKind: quick ? 10 : 60, keepingUpEvents: quick ? 20 : 150, timeScale: 1, seed: 3 }, log);
 
-  const template = loadTemplate();
-  const memoryOf = (id: string): number => Number(functionProperty(template, id, 'MemorySize') ?? 256);
-  const memory = { dispatcher: memoryOf('DispatcherFunction'), processor: memoryOf('ProcessorFunction') };
-  // Mean first retry wait: FULL jitter on 2 s averages 1 s; the baseline waits the full 2 s.
-  const designCost: CostBreakdown = costPerMillionEvents(costInputs(runs.design, settings, memory, 1, local.meanInvocationMs.processor));
-  const baselineCost: CostBreakdown = costPerMillionEvents(costInputs(runs.baseline, settings, memory, 2, local.meanInvocationMs.processor));
-
+  const cost = costModel(runs, local, settings);
   const report: BenchReport = {
     quick,
     machine,
@@ -122,13 +139,7 @@ async function main(): Promise<void> {
     throughput: local,
     coldStart: cold,
     overhead,
-    cost: {
-      prices: PRICES,
-      design: { inputs: costInputs(runs.design, settings, memory, 1, local.meanInvocationMs.processor), ...designCost },
-      baseline: { inputs: costInputs(runs.baseline, settings, memory, 2, local.meanInvocationMs.processor), ...baselineCost },
-      keepingUp: { inputs: keepingUpInputs(local.keepingUp, memory), ...costPerMillionEvents(keepingUpInputs(local.keepingUp, memory)), run: local.keepingUp },
-      lever: biggestLever(designCost, baselineCost),
-    },
+    cost,
   };
   const jsonPath = values.json ?? resolve(PROJECT_ROOT, 'docs/benchmarks.json');
   const markdownPath = values.markdown ?? resolve(PROJECT_ROOT, 'docs/benchmarks.md');
@@ -136,12 +147,7 @@ async function main(): Promise<void> {
   writeFileSync(markdownPath, renderMarkdown(report));
   console.log(renderTable(report));
   console.log(lastLine(report));
+  return 0;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error('bench failed:', error);
-    process.exit(1);
-  },
-);
+void runMain(main, { command: 'bench', failureStatus: 1 });

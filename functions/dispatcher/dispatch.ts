@@ -15,8 +15,8 @@ import { countDone, type DispatchResult } from './outcome.js';
 import { redeliverLater } from './redelivery.js';
 import { parseJson, runWorkflow, type WorkflowDeps } from './workflow.js';
 
-/** The log message of a suppressed duplicate delivery; the local run summary counts these lines. */
-export const DUPLICATE_SUPPRESSED = 'duplicate delivery suppressed';
+/** The log message of a suppressed duplicate delivery (the DuplicatesSuppressed metric counts them). */
+const DUPLICATE_SUPPRESSED = 'duplicate delivery suppressed';
 
 /** What {@link dispatchRecord} needs. */
 export interface DispatchDeps extends WorkflowDeps {

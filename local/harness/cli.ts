@@ -5,13 +5,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateConversationEvents, loadEventsFile, parseEntry, type LoadConversation } from './load/generate.js';
-import { MotoUnavailableError } from '../stack/moto.js';
-import { DEFAULT_REPORT_FILE, writeRunReport } from './report/index.js';
-import { emptyRunSeries, runLoad, summaryLine, type RunEvent, type RunProgress, type RunSummary } from './run.js';
-import { startLocalStack, type LocalStack } from '../stack/index.js';
-import { removeStackFile, writeStackFile } from '../stack/stack-file.js';
 import { isUuid } from '../../functions/shared/events.js';
+import { runMain } from '../../tools/cli.js';
+import { startLocalStack, type LocalStack } from '../stack/index.js';
+import { MotoUnavailableError } from '../stack/moto.js';
+import { removeStackFile, writeStackFile } from '../stack/stack-file.js';
+import { parseEntry, type LoadConversation } from './load/entry.js';
+import { loadEventsFile } from './load/events-file.js';
+import { generateConversationEvents } from './load/generate.js';
+import { DEFAULT_REPORT_FILE, writeRunReport } from './report/index.js';
+import { account, DEFAULT_SAMPLE_EVERY_MS, observeRun, runSeries, summaryLine, type RunEvent, type RunExpectations, type RunProgress, type RunSummary } from './run.js';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -34,12 +37,64 @@ simulator), sends a burst of events, and prints where every event went.
   -h, --help                this text
 `;
 
+/** The command line, checked. */
+interface Settings {
+  events: number;
+  conversations: number;
+  rate: number;
+  genesysRateLimit: number;
+  faultRate: number;
+  seed: number;
+  timeScale: number;
+  drainTimeoutSeconds: number;
+  eventsFile?: string;
+  json?: string;
+  report: string;
+  keepRunning: boolean;
+}
+
 function numberOption(values: Record<string, unknown>, name: string, fallback: number, check: (n: number) => boolean): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || !check(value)) throw new RangeError(`--${name} ${String(raw)} is out of range`);
   return value;
+}
+
+/** The settings of the command line, or undefined when it asks for help. */
+function parseSettings(): Settings | undefined {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string' },
+      conversations: { type: 'string' },
+      rate: { type: 'string' },
+      'genesys-rate-limit': { type: 'string' },
+      'fault-rate': { type: 'string' },
+      seed: { type: 'string' },
+      'events-file': { type: 'string' },
+      'time-scale': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      json: { type: 'string' },
+      report: { type: 'string' },
+      'keep-running': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return undefined;
+  return {
+    events: numberOption(values, 'events', 1000, (n) => Number.isInteger(n) && n >= 0),
+    conversations: numberOption(values, 'conversations', 100, (n) => Number.isInteger(n) && n >= 1),
+    rate: numberOption(values, 'rate', 200, (n) => n >= 0),
+    genesysRateLimit: numberOption(values, 'genesys-rate-limit', 300, (n) => Number.isInteger(n) && n >= 1),
+    faultRate: numberOption(values, 'fault-rate', 0.02, (n) => n >= 0 && n < 1),
+    seed: numberOption(values, 'seed', 1, Number.isInteger),
+    timeScale: numberOption(values, 'time-scale', 1, (n) => n >= 1),
+    drainTimeoutSeconds: numberOption(values, 'drain-timeout', 600, (n) => n > 0),
+    eventsFile: values['events-file'],
+    json: values.json,
+    report: values.report ?? DEFAULT_REPORT_FILE,
+    keepRunning: values['keep-running'] === true,
+  };
 }
 
 /** Conversations a user's own events imply, so the simulator knows the participants they write to. */
@@ -58,6 +113,23 @@ function conversationsOf(events: readonly RunEvent[]): LoadConversation[] {
     }
   }
   return [...conversations].map(([id, participants]) => ({ id, participants: [...participants].map(([pid, purpose]) => ({ id: pid, purpose })) }));
+}
+
+/** The user's own events when a file names them, else a generated burst with the troubles Genesys sends. */
+function loadOf(settings: Settings): RunExpectations {
+  if (settings.eventsFile !== undefined) {
+    const events: RunEvent[] = loadEventsFile(settings.eventsFile).map((entry) => ({ entry, expected: parseEntry(entry) === undefined ? 'malformed' : 'valid' }));
+    return { events, conversations: conversationsOf(events) };
+  }
+  return generateConversationEvents({
+    events: settings.events,
+    conversations: settings.conversations,
+    seed: settings.seed,
+    duplicateRate: 0.03,
+    outOfOrderRate: 0.1,
+    malformedRate: 0.01,
+    missingParticipantRate: 0.05,
+  });
 }
 
 function progressReporter(): { update: (progress: RunProgress) => void; done: () => void } {
@@ -116,130 +188,89 @@ function printSummary(summary: RunSummary, context: { stack: LocalStack; timeSca
   console.log(lines.join('\n'));
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      events: { type: 'string' },
-      conversations: { type: 'string' },
-      rate: { type: 'string' },
-      'genesys-rate-limit': { type: 'string' },
-      'fault-rate': { type: 'string' },
-      seed: { type: 'string' },
-      'events-file': { type: 'string' },
-      'time-scale': { type: 'string' },
-      'drain-timeout': { type: 'string' },
-      json: { type: 'string' },
-      report: { type: 'string' },
-      'keep-running': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+/** Runs the load, prints where every event went, and writes the report (and the JSON summary when asked). */
+async function runAndReport(stack: LocalStack, settings: Settings, load: RunExpectations): Promise<RunSummary> {
+  const { timeScale, seed, genesysRateLimit, faultRate } = settings;
+  const progress = progressReporter();
+  const observation = await observeRun(stack, {
+    ...load,
+    ratePerSecond: settings.rate,
+    drainTimeoutMs: settings.drainTimeoutSeconds * 1000,
+    onProgress: progress.update,
+    sampleEveryMs: DEFAULT_SAMPLE_EVERY_MS,
+  });
+  progress.done();
+  const summary = account(observation, load);
+  printSummary(summary, { stack, timeScale, seed });
+  if (settings.json !== undefined) writeFileSync(settings.json, `${JSON.stringify({ ...summary, timeScale, seed }, null, 2)}\n`);
+  const report = writeRunReport(settings.report, {
+    summary,
+    series: runSeries(observation, load),
+    settings: {
+      seed,
+      'time scale': timeScale,
+      BatchSize: stack.parameters.BatchSize ?? '',
+      MaximumConcurrency: stack.parameters.MaximumConcurrency ?? '',
+      'Genesys limit/min': genesysRateLimit,
+      'fault rate': faultRate,
     },
   });
-  if (values.help === true) {
+  console.log(`  run report                ${report}`);
+  console.log(summaryLine(summary));
+  return summary;
+}
+
+/** Leaves the stack up, with its endpoints printed and its stack file written for `npm run dlq`, until Ctrl-C. */
+async function keepRunning(stack: LocalStack): Promise<never> {
+  const stackFile = writeStackFile(stack);
+  // Ctrl-C ends the process by the signal (the stack re-raises it), which skips 'exit': remove the file on both.
+  const removeFile = (): void => removeStackFile(stackFile);
+  for (const event of ['exit', 'SIGINT', 'SIGTERM'] as const) process.once(event, removeFile);
+  console.log(
+    [
+      '',
+      'The stack stays up. Ctrl-C stops it.',
+      `  AWS (moto)        AWS_ENDPOINT_URL=${stack.endpoints.moto}  (any access key, region us-east-1)`,
+      `  event bus         ${stack.busName}`,
+      `  EventsQueue       ${stack.queues.eventsQueueUrl}`,
+      `  DLQ               ${stack.queues.deadLetterQueueUrl}`,
+      `  Step Functions    ${stack.endpoints.stepFunctions}`,
+      `  Genesys simulator ${stack.endpoints.genesys}  (GET /__sim/state, /__sim/ledger)`,
+      `  stack file        ${stackFile}  (npm run dlq -- list finds the queues there)`,
+      '',
+      'Send an event:',
+      `  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${stack.endpoints.moto} --region us-east-1 events put-events \\`,
+      `    --entries '[{"EventBusName":"${stack.busName}","Source":"aws.partner/genesys.com/cloud/local","DetailType":"v2.detail.events.conversation.{id}.customer.start","Detail":"{...}"}]'`,
+    ].join('\n'),
+  );
+  return new Promise<never>(() => undefined);
+}
+
+async function main(): Promise<number> {
+  const settings = parseSettings();
+  if (settings === undefined) {
     console.log(HELP);
     return 0;
   }
-  const eventCount = numberOption(values, 'events', 1000, (n) => Number.isInteger(n) && n >= 0);
-  const conversationCount = numberOption(values, 'conversations', 100, (n) => Number.isInteger(n) && n >= 1);
-  const rate = numberOption(values, 'rate', 200, (n) => n >= 0);
-  const genesysRateLimit = numberOption(values, 'genesys-rate-limit', 300, (n) => Number.isInteger(n) && n >= 1);
-  const faultRate = numberOption(values, 'fault-rate', 0.02, (n) => n >= 0 && n < 1);
-  const seed = numberOption(values, 'seed', 1, Number.isInteger);
-  const timeScale = numberOption(values, 'time-scale', 1, (n) => n >= 1);
-  const drainTimeoutSeconds = numberOption(values, 'drain-timeout', 600, (n) => n > 0);
-
-  let events: RunEvent[];
-  let conversations: LoadConversation[];
-  if (values['events-file'] !== undefined) {
-    events = loadEventsFile(values['events-file']).map((entry) => ({ entry, expected: parseEntry(entry) === undefined ? 'malformed' : 'valid' }));
-    conversations = conversationsOf(events);
-  } else {
-    const load = generateConversationEvents({
-      events: eventCount,
-      conversations: conversationCount,
-      seed,
-      duplicateRate: 0.03,
-      outOfOrderRate: 0.1,
-      malformedRate: 0.01,
-      missingParticipantRate: 0.05,
-    });
-    events = load.events;
-    conversations = load.conversations;
-  }
-
+  const load = loadOf(settings);
   console.log(`Starting the local stack (moto, Step Functions endpoint, Lambda runtime, Genesys simulator)…`);
   const stack = await startLocalStack({
-    timeScale,
-    genesys: { requestsPerMinute: genesysRateLimit, faultRate, seed },
+    timeScale: settings.timeScale,
+    genesys: { requestsPerMinute: settings.genesysRateLimit, faultRate: settings.faultRate, seed: settings.seed },
   });
   try {
     console.log(
       `Stack up: handlers from ${stack.handlerKind === 'bundle' ? 'the esbuild bundles SAM deploys' : 'the TypeScript sources'}; ` +
         `BatchSize ${stack.parameters.BatchSize}, MaximumConcurrency ${stack.parameters.MaximumConcurrency}; ` +
-        `Genesys limit ${genesysRateLimit}/min per token, fault rate ${faultRate}.`,
+        `Genesys limit ${settings.genesysRateLimit}/min per token, fault rate ${settings.faultRate}.`,
     );
-    const progress = progressReporter();
-    const series = emptyRunSeries();
-    const summary = await runLoad(stack, {
-      events,
-      conversations,
-      ratePerSecond: rate,
-      drainTimeoutMs: drainTimeoutSeconds * 1000,
-      onProgress: progress.update,
-      series,
-    });
-    progress.done();
-    printSummary(summary, { stack, timeScale, seed });
-    if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ ...summary, timeScale, seed }, null, 2)}\n`);
-    const report = writeRunReport(values.report ?? DEFAULT_REPORT_FILE, {
-      summary,
-      series,
-      settings: {
-        seed,
-        'time scale': timeScale,
-        BatchSize: stack.parameters.BatchSize ?? '',
-        MaximumConcurrency: stack.parameters.MaximumConcurrency ?? '',
-        'Genesys limit/min': genesysRateLimit,
-        'fault rate': faultRate,
-      },
-    });
-    console.log(`  run report                ${report}`);
-    console.log(summaryLine(summary));
-
-    if (values['keep-running'] === true) {
-      const stackFile = writeStackFile(stack);
-      // Ctrl-C ends the process by the signal (the stack re-raises it), which skips 'exit': remove the file on both.
-      const removeFile = (): void => removeStackFile(stackFile);
-      for (const event of ['exit', 'SIGINT', 'SIGTERM'] as const) process.once(event, removeFile);
-      console.log(
-        [
-          '',
-          'The stack stays up. Ctrl-C stops it.',
-          `  AWS (moto)        AWS_ENDPOINT_URL=${stack.endpoints.moto}  (any access key, region us-east-1)`,
-          `  event bus         ${stack.busName}`,
-          `  EventsQueue       ${stack.queues.eventsQueueUrl}`,
-          `  DLQ               ${stack.queues.deadLetterQueueUrl}`,
-          `  Step Functions    ${stack.endpoints.stepFunctions}`,
-          `  Genesys simulator ${stack.endpoints.genesys}  (GET /__sim/state, /__sim/ledger)`,
-          `  stack file        ${stackFile}  (npm run dlq -- list finds the queues there)`,
-          '',
-          'Send an event:',
-          `  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${stack.endpoints.moto} --region us-east-1 events put-events \\`,
-          `    --entries '[{"EventBusName":"${stack.busName}","Source":"aws.partner/genesys.com/cloud/local","DetailType":"v2.detail.events.conversation.{id}.customer.start","Detail":"{...}"}]'`,
-        ].join('\n'),
-      );
-      await new Promise<void>(() => undefined);
-    }
+    const summary = await runAndReport(stack, settings, load);
+    if (settings.keepRunning) await keepRunning(stack);
     return summary.lost === 0 && summary.state.matches && summary.malformedNotParked === 0 ? 0 : 1;
   } finally {
     await stack.stop();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof MotoUnavailableError) console.error(`npm start: ${error.message}`);
-    else console.error('npm start failed:', error);
-    process.exit(2);
-  },
-);
+// Moto missing is the user's to fix (the message says how); the exit status stays 2, as for any failure.
+void runMain(main, { command: 'npm start', userErrors: [MotoUnavailableError], userErrorStatus: 2 });

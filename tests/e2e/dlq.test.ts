@@ -1,18 +1,20 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { expectedState, generateConversationEvents, type GeneratedLoad } from '../../local/harness/load/generate.js';
+import { expectedState } from '../../local/harness/load/expected-state.js';
+import { generateConversationEvents, type GeneratedLoad } from '../../local/harness/load/generate.js';
 import { LOCAL_AWS_ENV } from '../../local/stack/moto.js';
 import { compareState, runLoad, type RunSummary } from '../../local/harness/run.js';
 import { writeStackFile } from '../../local/stack/stack-file.js';
-import { startLocalStack, type LocalStack } from '../../local/stack/index.js';
+import type { LocalStack } from '../../local/stack/index.js';
 import { listParked, peekMessages, redrive, showMessage } from '../../tools/dlq/operations.js';
 import { queuesFromStack, queuesFromStackFile, type PipelineQueues } from '../../tools/dlq/queues.js';
 import { PROJECT_ROOT } from '../../template/index.js';
+import { useTestStacks } from '../helpers/local-stack.js';
 
 const exec = promisify(execFile);
 const FORBIDDEN = 'Genesys.Forbidden';
@@ -29,8 +31,8 @@ async function dlqCli(args: string[], env: NodeJS.ProcessEnv = process.env): Pro
 }
 
 describe('npm run dlq against the local stack', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'dlq-e2e-'));
-  const stackFile = join(scratch, 'stack.json');
+  const stacks = useTestStacks('dlq-e2e-');
+  const stackFile = join(stacks.scratch, 'stack.json');
   let stack: LocalStack;
   let load: GeneratedLoad;
   let forbiddenConversation: string;
@@ -41,13 +43,7 @@ describe('npm run dlq against the local stack', () => {
   beforeAll(async () => {
     load = generateConversationEvents({ events: 48, conversations: 4, seed: 11 });
     forbiddenConversation = load.conversations[0]!.id;
-    stack = await startLocalStack({
-      motoEndpoint: process.env.MOTO_ENDPOINT,
-      timeScale: 10,
-      pollWaitTimeSeconds: 1,
-      buildDir: join(scratch, 'build'),
-      logDir: join(scratch, 'logs'),
-      handleSignals: false,
+    stack = await stacks.start({
       // The OAuth client may not write to one conversation: its events park as Genesys.Forbidden.
       genesys: { faultRate: 0, forbiddenConversations: [forbiddenConversation] },
     });
@@ -57,11 +53,7 @@ describe('npm run dlq against the local stack', () => {
     queues = await queuesFromStackFile(stackFile);
   }, 300_000);
 
-  afterAll(async () => {
-    queues?.sqs.destroy();
-    await stack?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  afterAll(() => queues?.sqs.destroy());
 
   it('parks the events of the forbidden conversation, and only those', () => {
     expect(parkedCount).toBeGreaterThan(0);

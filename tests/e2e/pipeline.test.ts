@@ -4,17 +4,16 @@
  * Each describe runs one stack, time-scaled, and stops it in afterAll whatever happened before.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { Message } from '@aws-sdk/client-sqs';
 import { jest } from '@jest/globals';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ErrorName } from '../../functions/shared/errors.js';
-import { peekQueue } from '../../local/harness/run.js';
-import { startLocalStack, type LocalStack, type LocalStackOptions, type LocalStackStats } from '../../local/stack/index.js';
+import { peekParked } from '../../local/harness/dead-letters.js';
+import type { LocalStack, LocalStackOptions, LocalStackStats } from '../../local/stack/index.js';
+import type { ParkedMessage } from '../../tools/dlq/operations.js';
 import { fixtureText, genesysEvent, sqsEvent, sqsRecord, type FixtureName, type GenesysEvent } from '../helpers/factories.js';
+import { useTestStacks, type TestStacks } from '../helpers/local-stack.js';
 
 /**
  * Durations of the template and the ASL run this many times faster. Not more: the processor's 10 s
@@ -36,39 +35,21 @@ function maxAttemptsOf(errorName: string): number {
   return retrier.MaxAttempts;
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'e2e-pipeline-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** A stack on the suite's moto, with its own bundles and logs under the scratch directory. */
-function stackOptions(options: LocalStackOptions): LocalStackOptions {
-  return {
-    motoEndpoint: process.env.MOTO_ENDPOINT,
-    timeScale: TIME_SCALE,
-    pollWaitTimeSeconds: 1,
-    buildDir: join(scratch, 'build'),
-    logDir: join(scratch, 'logs'),
-    handleSignals: false,
-    // A retryable failure comes back after 1-2 s instead of 10-900 s.
-    functionEnvironment: { DispatcherFunction: { RETRY_BASE_DELAY_SECONDS: '1', RETRY_MAX_DELAY_SECONDS: '2' } },
-    ...options,
-  };
-}
-
 /**
  * Starts the stack with warm execution environments: a cold start is real CPU time that the scaled
  * function and task timeouts would otherwise count against.
  */
-async function startWarmStack(options: LocalStackOptions, environments: { dispatcher: number; processor: number }): Promise<LocalStack> {
-  const stack = await startLocalStack(stackOptions(options));
-  try {
-    await Promise.all([
-      stack.runtime.prewarm('DispatcherFunction', environments.dispatcher),
-      stack.runtime.prewarm('ProcessorFunction', environments.processor),
-    ]);
-  } catch (error) {
-    await stack.stop();
-    throw error;
-  }
+async function startWarmStack(stacks: TestStacks, options: LocalStackOptions, environments: { dispatcher: number; processor: number }): Promise<LocalStack> {
+  const stack = await stacks.start({
+    timeScale: TIME_SCALE,
+    // A retryable failure comes back after 1-2 s instead of 10-900 s.
+    functionEnvironment: { DispatcherFunction: { RETRY_BASE_DELAY_SECONDS: '1', RETRY_MAX_DELAY_SECONDS: '2' } },
+    ...options,
+  });
+  await Promise.all([
+    stack.runtime.prewarm('DispatcherFunction', environments.dispatcher),
+    stack.runtime.prewarm('ProcessorFunction', environments.processor),
+  ]);
   return stack;
 }
 
@@ -106,15 +87,13 @@ function newConversation(stack: LocalStack, register = true): { conversationId: 
 }
 
 /** The parked messages of the EventsDeadLetterQueue whose body carries this conversation id. */
-async function parkedFor(stack: LocalStack, conversationId: string): Promise<Message[]> {
-  const messages = await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl);
-  return messages.filter((message) => message.Body?.includes(conversationId));
+async function parkedFor(stack: LocalStack, conversationId: string): Promise<ParkedMessage[]> {
+  return (await peekParked(stack)).filter((message) => message.body.includes(conversationId));
 }
 
 /** The dispatcher's reason attributes of a parked message (docs/contracts.md). */
-function reasonOf(message: Message): Record<string, string | undefined> {
-  const attributes = message.MessageAttributes ?? {};
-  return Object.fromEntries(['errorName', 'errorMessage', 'sourceMessageId', 'receiveCount'].map((name) => [name, attributes[name]?.StringValue]));
+function reasonOf(message: ParkedMessage): Record<string, string | undefined> {
+  return Object.fromEntries(['errorName', 'errorMessage', 'sourceMessageId', 'receiveCount'].map((name) => [name, message.attributes[name]]));
 }
 
 /** Counters that moved between two stats snapshots. */
@@ -130,6 +109,7 @@ function delta(before: LocalStackStats, after: LocalStackStats) {
 }
 
 describe('the pipeline', () => {
+  const stacks = useTestStacks('e2e-pipeline-');
   let stack: LocalStack;
 
   const writesTo = (conversationId: string) => stack.simulator.ledger.writes.filter((write) => write.conversationId === conversationId);
@@ -137,11 +117,7 @@ describe('the pipeline', () => {
     stack.simulator.ledger.requests.filter((request) => request.method === 'PATCH' && request.conversationId === conversationId);
 
   beforeAll(async () => {
-    stack = await startWarmStack({}, { dispatcher: 2, processor: 4 });
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
+    stack = await startWarmStack(stacks, {}, { dispatcher: 2, processor: 4 });
   });
 
   it("applies the fixtures' events once each, with the attributes their kinds write", async () => {
@@ -203,11 +179,9 @@ describe('the pipeline', () => {
 
     await publishAndSettle(stack, [event]);
 
-    const parked = (await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl)).filter((message) =>
-      message.Body?.includes(event.detail.metadata.CorrelationId as string),
-    );
+    const parked = (await peekParked(stack)).filter((message) => message.body.includes(event.detail.metadata.CorrelationId as string));
     expect(parked).toHaveLength(1);
-    const [message] = parked as [Message];
+    const [message] = parked as [ParkedMessage];
     expect(reasonOf(message)).toEqual({
       errorName: ErrorName.InvalidEvent,
       errorMessage: 'detail.eventBody.conversationId must be a UUID, got "not-a-uuid"',
@@ -215,7 +189,7 @@ describe('the pipeline', () => {
       receiveCount: '1',
     });
     // The original envelope, ready to redrive once fixed.
-    expect(JSON.parse(message.Body ?? '')).toMatchObject({ source: event.source, 'detail-type': event['detail-type'], detail: event.detail });
+    expect(JSON.parse(message.body)).toMatchObject({ source: event.source, 'detail-type': event['detail-type'], detail: event.detail });
     expect(delta(before, stack.stats())).toMatchObject({ executions: 0, received: 1, deleted: 1, reportedFailures: 0, failedBatches: 0 });
   });
 
@@ -276,10 +250,12 @@ describe('the pipeline', () => {
 });
 
 describe('the pipeline under the Genesys rate limit', () => {
+  const stacks = useTestStacks('e2e-pipeline-');
   let stack: LocalStack;
 
   beforeAll(async () => {
     stack = await startWarmStack(
+      stacks,
       {
         // One record per dispatcher invocation: at most MaximumConcurrency (2) workflows, so at most two
         // processor environments, each with its own token, share the simulator's small per-token budget.
@@ -289,10 +265,6 @@ describe('the pipeline under the Genesys rate limit', () => {
       },
       { dispatcher: 2, processor: 2 },
     );
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   it('retries a burst of 429s until every event is applied', async () => {
@@ -312,6 +284,6 @@ describe('the pipeline under the Genesys rate limit', () => {
       expect(stack.simulator.state()[conversationId]).toEqual({ [participantId]: { 'aws.customer.start': '2023-11-14T22:13:20.000Z' } });
     }
     expect(stack.simulator.ledger.writes).toHaveLength(12);
-    expect(await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl)).toEqual([]);
+    expect(await peekParked(stack)).toEqual([]);
   });
 });

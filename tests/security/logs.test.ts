@@ -3,38 +3,23 @@
  * stdout and stderr): the client secret, the access tokens and any Authorization header never appear.
  * Faults and revoked tokens make the error and re-login paths log too.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Server, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { TOKEN_PATH } from '../../local/genesys-sim/paths.js';
 import { generateConversationEvents } from '../../local/harness/load/generate.js';
 import { runLoad } from '../../local/harness/run.js';
-import { startLocalStack, type LocalStack } from '../../local/stack/index.js';
+import { useTestStacks } from '../helpers/local-stack.js';
 
 describe('function logs at DEBUG', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'security-logs-'));
-  let stack: LocalStack | undefined;
-  afterAll(async () => {
-    await stack?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  const stacks = useTestStacks('security-logs-');
 
   it('never carry the client secret, an access token or an Authorization header', async () => {
-    stack = await startLocalStack({
-      motoEndpoint: process.env.MOTO_ENDPOINT,
-      parameters: { LogLevel: 'DEBUG' },
-      timeScale: 2,
-      genesys: { faultRate: 0.2, seed: 5 },
-      pollWaitTimeSeconds: 1,
-      handleSignals: false,
-      logDir: join(scratch, 'logs'),
-      buildDir: join(scratch, 'build'),
-    });
+    const stack = await stacks.start({ parameters: { LogLevel: 'DEBUG' }, timeScale: 2, genesys: { faultRate: 0.2, seed: 5 } });
     // Every access token the simulator hands out, read off its answers.
     const issued: string[] = [];
     const server = (stack.simulator as unknown as { server: Server }).server;
     server.prependListener('request', (request, response: ServerResponse) => {
-      if (!String(request.url).startsWith('/oauth/token')) return;
+      if (!String(request.url).startsWith(TOKEN_PATH)) return;
       const end = response.end.bind(response) as (chunk?: unknown) => ServerResponse;
       response.end = ((chunk?: unknown) => {
         const match = /"access_token":"([^"]+)"/.exec(String(chunk ?? ''));
@@ -43,7 +28,7 @@ describe('function logs at DEBUG', () => {
       }) as ServerResponse['end'];
     });
     const load = generateConversationEvents({ events: 40, conversations: 6, seed: 5, malformedRate: 0.05, missingParticipantRate: 0.2 });
-    const revoking = setInterval(() => stack?.simulator.revokeAllTokens(), 1_500);
+    const revoking = setInterval(() => stack.simulator.revokeAllTokens(), 1_500);
     let summary;
     try {
       summary = await runLoad(stack, { events: load.events, conversations: load.conversations, drainTimeoutMs: 240_000 });

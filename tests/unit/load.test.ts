@@ -6,7 +6,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidEvent } from '../../functions/shared/errors.js';
 import { isUuid, parseConversationEvent } from '../../functions/shared/events.js';
 import { attributesFor } from '../../functions/processor/attributes.js';
-import { expectedState, generateConversationEvents, loadEventsFile, type EventEntry, type GeneratedEvent } from '../../local/harness/load/generate.js';
+import type { EventEntry } from '../../local/harness/load/entry.js';
+import { loadEventsFile } from '../../local/harness/load/events-file.js';
+import { expectedState } from '../../local/harness/load/expected-state.js';
+import { generateConversationEvents, type GeneratedEvent } from '../../local/harness/load/generate.js';
 import { publishEvents } from '../../local/harness/load/publish.js';
 import { SeededRandom } from '../../local/shared/random.js';
 import { startGenesysSimulator } from '../../local/genesys-sim/server.js';
@@ -227,14 +230,15 @@ describe('publishEvents', () => {
 
   afterEach(() => eventBridgeMock.reset());
 
-  it('sends chunks of at most 10 entries to the given bus and reports progress', async () => {
+  it('sends chunks of at most 10 entries to the given bus, reports progress and keeps the id of every entry', async () => {
     eventBridgeMock.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
       FailedEntryCount: 0,
       Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })),
     }));
     const progress: number[] = [];
     const result = await publishEvents(entries, { eventBridge, busName: 'local-bus', onProgress: ({ sent }) => progress.push(sent) });
-    expect(result).toEqual({ sent: 25, failed: 0, failures: [] });
+    const idsPerCall = (n: number): string[] => Array.from({ length: n }, (_, i) => `e-${i}`);
+    expect(result).toEqual({ sent: 25, failed: 0, failures: [], eventIds: [...idsPerCall(10), ...idsPerCall(10), ...idsPerCall(5)] });
     const calls = eventBridgeMock.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries ?? []);
     expect(calls.map((call) => call.length)).toEqual([10, 10, 5]);
     expect(calls.flat().every((entry) => entry.EventBusName === 'local-bus')).toBe(true);
@@ -256,6 +260,7 @@ describe('publishEvents', () => {
     expect(result.sent).toBe(4);
     expect(result.failed).toBe(1);
     expect(result.failures).toEqual([{ entry: entries[0], errorCode: 'InternalFailure', errorMessage: 'try again' }]);
+    expect(result.eventIds).toEqual([undefined, 'ok', 'ok', 'ok', 'ok']);
     expect(eventBridgeMock.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.length)).toEqual([5, 2, 1]);
   });
 

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { runMain } from '../../../tools/cli.js';
 import { MotoUnavailableError, startMoto } from '../../stack/moto.js';
 import { chaosLine, formatTable } from './report.js';
 import { DEFAULT_SCALE, runScenario, type ChaosScale, type ScenarioResult } from './runner.js';
@@ -87,11 +88,4 @@ async function main(): Promise<number> {
   return results.every((result) => result.violations.length === 0) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof MotoUnavailableError) console.error(`npm run chaos: ${error.message}`);
-    else console.error('npm run chaos failed:', error);
-    process.exit(2);
-  },
-);
+void runMain(main, { command: 'npm run chaos', userErrors: [MotoUnavailableError], userErrorStatus: 2 });

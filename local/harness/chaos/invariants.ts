@@ -5,50 +5,63 @@
  * before a Retry-After, no SDK retry of a started workflow, and the bounds the design implies.
  */
 import { readFileSync } from 'node:fs';
-import type { Message } from '@aws-sdk/client-sqs';
 import { isUuid, parseConversationEvent } from '../../../functions/shared/events.js';
 import { attributesFor, isActedOn } from '../../../functions/processor/attributes.js';
+import type { ParkedMessage } from '../../../tools/dlq/operations.js';
+import type { LedgerEntry } from '../../genesys-sim/ledger.js';
+import { apiTargetOf, isLoginRequest } from '../../genesys-sim/paths.js';
 import type { FaultProxy } from '../../stack/fault-proxy.js';
-import { peekQueue, type RunSummary } from '../run.js';
+import type { RunSummary } from '../run.js';
 import type { LocalStack, LocalStackStats } from '../../stack/index.js';
+import { peekParked } from '../dead-letters.js';
 import type { DirectMessage, Scenario } from './runner.js';
 
 /** Where the direct messages went: checked after the drain. */
-export async function checkDirect(stack: LocalStack, direct: readonly DirectMessage[], violations: string[]): Promise<void> {
-  if (direct.length === 0) return;
-  const parked = await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl);
+export async function checkDirect(stack: LocalStack, direct: readonly DirectMessage[]): Promise<string[]> {
+  if (direct.length === 0) return [];
+  const violations: string[] = [];
+  const parked = await peekParked(stack);
   const state = stack.simulator.state();
   for (const message of direct) {
-    const copies = parked.filter((candidate) => candidate.Body === message.body);
+    const copies = parked.filter((candidate) => candidate.body === message.body);
     if (message.expect === 'InvalidEvent') {
-      const reasons = copies.map((copy) => copy.MessageAttributes?.errorName?.StringValue);
-      if (copies.length === 0 || reasons.some((reason) => reason !== 'InvalidEvent')) {
-        violations.push(`input "${message.label}": expected parked as InvalidEvent, found ${JSON.stringify(reasons)}`);
-      }
-      const counts = copies.map((copy) => copy.MessageAttributes?.receiveCount?.StringValue);
-      if (counts.some((count) => count !== '1')) violations.push(`input "${message.label}": parked after receive ${counts.join(', ')}, not at the first`);
+      violations.push(...checkParkedInput(message, copies));
       continue;
     }
-    if (copies.length > 0) violations.push(`input "${message.label}": valid but parked as ${copies[0]?.MessageAttributes?.errorName?.StringValue}`);
-    if (message.expect === 'applied') {
-      const event = parseConversationEvent(message.body);
-      if (!isActedOn(event.kind)) throw new Error(`input "${message.label}" is not of an acted-on kind`);
-      const participantId = event.body.participantId as string;
-      const have = state[event.body.conversationId]?.[participantId] ?? {};
-      const want = attributesFor(event.kind, event.body);
-      for (const [key, value] of Object.entries(want)) {
-        if (have[key] !== value) violations.push(`input "${message.label}": ${key} is ${JSON.stringify(have[key])}, expected ${JSON.stringify(value)}`);
-      }
-    }
+    if (copies.length > 0) violations.push(`input "${message.label}": valid but parked as ${copies[0]?.attributes.errorName}`);
+    if (message.expect === 'applied') violations.push(...checkAppliedInput(message, state));
   }
+  return violations;
+}
+
+/** An invalid input: parked as InvalidEvent, at its first receive. */
+function checkParkedInput(message: DirectMessage, copies: readonly ParkedMessage[]): string[] {
+  const violations: string[] = [];
+  const reasons = copies.map((copy) => copy.attributes.errorName);
+  if (copies.length === 0 || reasons.some((reason) => reason !== 'InvalidEvent')) {
+    violations.push(`input "${message.label}": expected parked as InvalidEvent, found ${JSON.stringify(reasons)}`);
+  }
+  const counts = copies.map((copy) => copy.attributes.receiveCount);
+  if (counts.some((count) => count !== '1')) violations.push(`input "${message.label}": parked after receive ${counts.join(', ')}, not at the first`);
+  return violations;
+}
+
+/** A valid input of an acted-on kind: its participant holds exactly the attributes it implies. */
+function checkAppliedInput(message: DirectMessage, state: ReturnType<LocalStack['simulator']['state']>): string[] {
+  const event = parseConversationEvent(message.body);
+  if (!isActedOn(event.kind)) throw new Error(`input "${message.label}" is not of an acted-on kind`);
+  const participantId = event.body.participantId as string;
+  const have = state[event.body.conversationId]?.[participantId] ?? {};
+  const want = attributesFor(event.kind, event.body);
+  return Object.entries(want)
+    .filter(([key, value]) => have[key] !== value)
+    .map(([key, value]) => `input "${message.label}": ${key} is ${JSON.stringify(have[key])}, expected ${JSON.stringify(value)}`);
 }
 
 /** The SQS message a parked message was parked from: our `sourceMessageId`, or its own id when the redrive policy moved it. */
-function parkedIdOf(message: Message): string {
-  return message.MessageAttributes?.sourceMessageId?.StringValue ?? message.MessageId ?? '';
+function parkedIdOf(message: ParkedMessage): string {
+  return message.sourceMessageId ?? message.messageId;
 }
-
-const API_PATH = /^\/api\/v2\/conversations\/([^/]+)(?:\/participants\/([^/]+)\/attributes)?$/;
 
 /** What the invariants read besides the stack: where the run started, and what its schedule did. */
 export interface InvariantContext {
@@ -59,8 +72,40 @@ export interface InvariantContext {
   proxy: FaultProxy;
 }
 
+/** What the run left behind, read once for every check. */
+interface RunRecord {
+  parked: readonly ParkedMessage[];
+  /** The functions' log, line by line. */
+  lines: readonly string[];
+  /** The Genesys requests of this run. */
+  requests: readonly LedgerEntry[];
+}
+
 /** Every invariant the run summary and the stack's counters can show (docs/reliability.md, "Invariants"). */
 export async function checkInvariants(scenario: Scenario, stack: LocalStack, summary: RunSummary, context: InvariantContext): Promise<string[]> {
+  const violations = checkSummary(summary);
+  const record: RunRecord = {
+    parked: await peekParked(stack),
+    lines: (stack.logFile === undefined ? '' : readFileSync(stack.logFile, 'utf8')).split('\n'),
+    requests: stack.simulator.ledger.requests.slice(context.ledger),
+  };
+  // A dispatcher killed between its park and its idempotency save parks that message again on the redelivery.
+  violations.push(...checkParkedOnce(record.parked, stack, context.counts.dispatcherKills ?? 0));
+  violations.push(...checkNotRetried(scenario, record));
+  violations.push(...checkNothingAfterAnswer(stack, record.lines));
+  const rule = await peekParked(stack, 'rule');
+  if (rule.length > 0) violations.push(`${rule.length} events in the rule's DLQ: EventBridge could not deliver them`);
+  violations.push(...checkGenesysCalls(record.requests, context.proxy));
+  violations.push(...checkBounds(scenario, stack, summary, record, context));
+  // The whole batch never fails for one record: only a killed dispatcher fails a batch.
+  const failedBatches = stack.stats().poller.failedBatches - context.stats.poller.failedBatches;
+  const allowed = scenario.allowedFailedBatches?.(context.counts) ?? 0;
+  if (failedBatches > allowed) violations.push(`${failedBatches} dispatcher batches failed whole (allowed ${allowed})`);
+  return violations;
+}
+
+/** What the run summary alone shows: drained, nothing lost, the state the events imply, every event parked for its reason. */
+function checkSummary(summary: RunSummary): string[] {
   const violations: string[] = [];
   if (!summary.drained) violations.push('the queue did not drain');
   if (summary.lost > 0) violations.push(`lost ${summary.lost} events`);
@@ -69,56 +114,61 @@ export async function checkInvariants(scenario: Scenario, stack: LocalStack, sum
   if (!summary.state.matches) violations.push(`attribute state differs from what the events imply: ${summary.state.mismatches.slice(0, 3).join('; ')}`);
   if (summary.validParked > 0) violations.push(`${summary.validParked} valid events parked although the faults cleared within the retry window`);
   if (summary.malformedNotParked > 0) violations.push(`${summary.malformedNotParked} malformed events not parked as InvalidEvent`);
+  return violations;
+}
 
-  const parked = await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl);
-  const lines = (stack.logFile === undefined ? '' : readFileSync(stack.logFile, 'utf8')).split('\n');
-  // A dispatcher killed between its park and its idempotency save parks that message again on the redelivery.
-  const kills = context.counts.dispatcherKills ?? 0;
-  violations.push(...checkParkedOnce(parked, stack, kills));
-  // An error no retry can fix (invalid input, a deterministic bug) costs one receive, whatever its name. A message
-  // parked again after a killed dispatcher (allowed above) has a later copy: its first park must be at receive 1.
+/**
+ * An error no retry can fix (invalid input, a deterministic bug) costs one receive, whatever its name, and is
+ * never handed back for redelivery. A message parked again after a killed dispatcher (allowed by
+ * {@link checkParkedOnce}) has a later copy: its first park must be at receive 1.
+ */
+function checkNotRetried(scenario: Scenario, record: RunRecord): string[] {
+  const violations: string[] = [];
   const deterministic = new Set(['InvalidEvent', ...(scenario.deterministicErrors ?? [])]);
   const receivesParkedAt = new Map<string, { name: string; receives: string[] }>();
-  for (const message of parked) {
-    const name = message.MessageAttributes?.errorName?.StringValue;
-    if (name === undefined) violations.push(`a message was moved to the DLQ by the redrive policy, without a reason (${message.MessageId})`);
+  for (const message of record.parked) {
+    const name = message.attributes.errorName;
+    if (name === undefined) violations.push(`a message was moved to the DLQ by the redrive policy, without a reason (${message.messageId})`);
     if (name === undefined || !deterministic.has(name)) continue;
     const id = parkedIdOf(message);
     const entry = receivesParkedAt.get(id) ?? { name, receives: [] };
-    entry.receives.push(message.MessageAttributes?.receiveCount?.StringValue ?? '?');
+    entry.receives.push(message.attributes.receiveCount ?? '?');
     receivesParkedAt.set(id, entry);
   }
   for (const { name, receives } of receivesParkedAt.values()) {
     if (!receives.includes('1')) violations.push(`a message failing with ${name}, which no retry fixes, was parked at receive ${receives.join(', ')}, not the first`);
   }
-  const redelivered = lines.filter((line) => line.includes('"record will be redelivered"') && [...deterministic].some((name) => line.includes(`"errorName":${JSON.stringify(name)}`))).length;
+  const redelivered = record.lines.filter((line) => line.includes('"record will be redelivered"') && [...deterministic].some((name) => line.includes(`"errorName":${JSON.stringify(name)}`))).length;
   if (redelivered > 0) violations.push(`${redelivered} records failing with an error no retry fixes were handed back for redelivery`);
-  violations.push(...checkNothingAfterAnswer(stack, lines));
-  const rule = await peekQueue(stack.clients.sqs, stack.queues.ruleDeadLetterQueueUrl);
-  if (rule.length > 0) violations.push(`${rule.length} events in the rule's DLQ: EventBridge could not deliver them`);
+  return violations;
+}
 
-  // No id that is not a UUID reached a Genesys URL, and no request came before the Retry-After Genesys gave its token.
-  const requests = stack.simulator.ledger.requests.slice(context.ledger);
+/** No id that is not a UUID reached a Genesys URL, no request came before the Retry-After Genesys gave its token, and no started workflow was retried by the SDK. */
+function checkGenesysCalls(requests: readonly LedgerEntry[], proxy: FaultProxy): string[] {
+  const violations: string[] = [];
   const early = requests.filter((request) => request.beforeRetryAfter === true).length;
   if (early > 0) violations.push(`${early} Genesys requests were sent with a token before the Retry-After of its 429 had passed`);
-  const sdkRetried = context.proxy.stats().retried.StartSyncExecution ?? 0;
+  const sdkRetried = proxy.stats().retried.StartSyncExecution ?? 0;
   if (sdkRetried > 0) violations.push(`the SDK retried StartSyncExecution ${sdkRetried} times: each retry runs the workflow again`);
   for (const request of requests) {
-    if (request.path === '/oauth/token') continue;
-    const match = API_PATH.exec(request.path);
-    if (match === null || !isUuid(decodeURIComponent(match[1] ?? '')) || (match[2] !== undefined && !isUuid(decodeURIComponent(match[2])))) {
+    if (isLoginRequest(request)) continue;
+    const target = apiTargetOf(request.path);
+    if (target.resource === 'unknown' || !isUuid(target.conversationId ?? '') || (target.participantId !== undefined && !isUuid(target.participantId))) {
       violations.push(`Genesys was called at ${request.path}`);
     }
   }
+  return violations;
+}
 
-  // Bounds (docs/reliability.md, "Bounds").
+/** The bounds the design implies (docs/reliability.md, "Bounds"): requests per applied event and per invocation, token requests, 429s. */
+function checkBounds(scenario: Scenario, stack: LocalStack, summary: RunSummary, record: RunRecord, context: InvariantContext): string[] {
+  const violations: string[] = [];
+  const { requests, lines } = record;
   const stats = stack.stats();
-  const delta = (fn: string, key: 'invocations' | 'coldStarts' | 'errors'): number =>
-    (stats.lambda[fn]?.[key] ?? 0) - (context.stats.lambda[fn]?.[key] ?? 0);
-  const processorInvocations = delta('ProcessorFunction', 'invocations');
+  const processorInvocations = (stats.lambda.ProcessorFunction?.invocations ?? 0) - (context.stats.lambda.ProcessorFunction?.invocations ?? 0);
   const processorEnvironments = stats.lambda.ProcessorFunction?.coldStarts ?? 0;
-  const status = (code: number): number => requests.filter((request) => request.path !== '/oauth/token' && request.status === code).length;
-  const failedLogins = requests.filter((request) => request.path === '/oauth/token' && request.status !== 200).length;
+  const status = (code: number): number => requests.filter((request) => !isLoginRequest(request) && request.status === code).length;
+  const failedLogins = requests.filter((request) => isLoginRequest(request) && request.status !== 200).length;
   const bounds = scenario.bounds;
   const perApplied = summary.applied === 0 ? 0 : summary.genesysRequests / summary.applied;
   if (perApplied > bounds.requestsPerApplied) {
@@ -137,11 +187,6 @@ export async function checkInvariants(scenario: Scenario, stack: LocalStack, sum
   }
   const throttledBound = typeof bounds.throttled === 'function' ? bounds.throttled(summary) : bounds.throttled;
   if (summary.throttled > throttledBound) violations.push(`429 answers ${summary.throttled} above the bound ${throttledBound}`);
-
-  // The whole batch never fails for one record: only a killed dispatcher fails a batch.
-  const failedBatches = stats.poller.failedBatches - context.stats.poller.failedBatches;
-  const allowed = scenario.allowedFailedBatches?.(context.counts) ?? 0;
-  if (failedBatches > allowed) violations.push(`${failedBatches} dispatcher batches failed whole (allowed ${allowed})`);
   return violations;
 }
 
@@ -150,7 +195,7 @@ export async function checkInvariants(scenario: Scenario, stack: LocalStack, sum
  * SUCCEEDED to the dispatcher (applied, or a kind routed past Genesys). `allowed` covers dispatchers killed
  * between two steps that cannot be one (a park and the idempotency save after it).
  */
-function checkParkedOnce(parked: readonly Message[], stack: LocalStack, allowed: number): string[] {
+function checkParkedOnce(parked: readonly ParkedMessage[], stack: LocalStack, allowed: number): string[] {
   const violations: string[] = [];
   const copies = new Map<string, number>();
   for (const message of parked) copies.set(parkedIdOf(message), (copies.get(parkedIdOf(message)) ?? 0) + 1);

@@ -5,21 +5,22 @@
  * within the bounds the design implies (docs/reliability.md derives them).
  *
  * Time: `timeScale` divides the template's Lambda and workflow durations (as `npm start --time-scale`);
- * `sqsScale` divides the queue's VisibilityTimeout (set here over the stack's own scaled value) and the
+ * `sqsScale` divides the queue's VisibilityTimeout (./scenario-stack.ts sets it over the stack's own scaled value) and the
  * dispatcher's redelivery backoff (RETRY_*_DELAY_SECONDS), which the local stack does not scale. Both are
  * set for the run only, from the template's own values: nothing deployed changes.
  */
-import { randomUUID } from 'node:crypto';
-import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { parseConversationEvent } from '../../../functions/shared/events.js';
-import { functionEnvironment, getProperties, loadTemplate, type Template } from '../../../template/index.js';
+import { loadTemplate } from '../../../template/index.js';
 import { startFaultProxy, type FaultProxy } from '../../stack/fault-proxy.js';
 import type { GenesysSimulatorOptions, SimulatorConversation } from '../../genesys-sim/server.js';
-import { generateConversationEvents, type GenerateOptions, type LoadConversation } from '../load/generate.js';
-import { peekQueue, runLoad, type ParkedMessage, type RunEvent, type RunSummary } from '../run.js';
-import { startLocalStack, type LocalStack } from '../../stack/index.js';
+import type { LocalStack } from '../../stack/index.js';
+import type { LoadConversation } from '../load/entry.js';
+import { generateConversationEvents, type GenerateOptions } from '../load/generate.js';
+import { runLoad, type ParkedMessage as RunParkedMessage, type RunEvent, type RunSummary } from '../run.js';
+import { countByErrorName, peekParked } from '../dead-letters.js';
 import { checkDirect, checkInvariants } from './invariants.js';
+import { startScenarioStack } from './scenario-stack.js';
 
 /** How much faster than deployed a scenario runs. */
 export interface ChaosScale {
@@ -110,144 +111,96 @@ export interface ScenarioResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The scaled function environment: the template's own values, divided. */
-export function scaledEnvironment(template: Template, scale: ChaosScale): Record<string, Record<string, string>> {
-  const dispatcher = functionEnvironment(template, 'DispatcherFunction');
-  const processor = functionEnvironment(template, 'ProcessorFunction');
-  const divide = (value: unknown, by: number): string => String(Math.max(1, Math.round(Number(value) / by)));
-  return {
-    DispatcherFunction: {
-      RETRY_BASE_DELAY_SECONDS: String(Number(dispatcher.RETRY_BASE_DELAY_SECONDS) / scale.sqsScale),
-      RETRY_MAX_DELAY_SECONDS: divide(dispatcher.RETRY_MAX_DELAY_SECONDS, scale.sqsScale),
-    },
-    ProcessorFunction: {
-      GENESYS_REQUEST_TIMEOUT_MS: divide(processor.GENESYS_REQUEST_TIMEOUT_MS, scale.timeScale),
-    },
-  };
-}
-
-/** The EventsQueue's VisibilityTimeout at this scale, in whole seconds. */
-export function scaledVisibility(template: Template, scale: ChaosScale): number {
-  return Math.max(1, Math.round(Number(getProperties(template, 'EventsQueue').VisibilityTimeout) / scale.sqsScale));
-}
-
 /** Runs one scenario on a fresh stack (sharing `motoEndpoint`) and checks every invariant. */
 export async function runScenario(
   scenario: Scenario,
   options: { motoEndpoint: string; scale?: ChaosScale; logDir?: string; buildDir?: string; drainTimeoutMs?: number },
 ): Promise<ScenarioResult> {
   const scale = options.scale ?? DEFAULT_SCALE;
-  const template = loadTemplate();
   const proxy = await startFaultProxy({ target: options.motoEndpoint });
   let stack: LocalStack | undefined;
   try {
-    stack = await startLocalStack({
-      template,
-      motoEndpoint: options.motoEndpoint,
-      functionsProxy: proxy,
-      timeScale: scale.timeScale,
-      genesys: { timeScale: scale.timeScale, seed: scenario.load.seed ?? 1, ...scenario.genesys },
-      functionEnvironment: scaledEnvironment(template, scale),
-      pollWaitTimeSeconds: 1,
-      handleSignals: false,
-      ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
-      ...(options.buildDir === undefined ? {} : { buildDir: options.buildDir }),
-    });
-    const live = stack;
-    await live.clients.sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: live.queues.eventsQueueUrl,
-        Attributes: { VisibilityTimeout: String(scenario.visibilitySeconds ?? scaledVisibility(template, scale)) },
-      }),
-    );
-    // Provisioned environments: a cold start is real CPU time that a scaled task timeout would not allow for.
-    const inFlight = Number(live.parameters.MaximumConcurrency) * Number(live.parameters.BatchSize);
-    await Promise.all([live.runtime.prewarm('ProcessorFunction', inFlight), live.runtime.prewarm('DispatcherFunction', Number(live.parameters.MaximumConcurrency))]);
-    if (scenario.deliverTwice === true) {
-      const { RuleArn } = await live.clients.eventBridge.send(
-        new PutRuleCommand({
-          Name: `${live.ruleName}-again`,
-          EventBusName: live.busName,
-          EventPattern: JSON.stringify({ source: [{ prefix: 'aws.partner/genesys.com' }], 'detail-type': [{ prefix: 'v2.detail.events.conversation.' }] }),
-        }),
-      );
-      if (RuleArn === undefined) throw new Error('moto did not create the second rule');
-      await live.clients.eventBridge.send(
-        new PutTargetsCommand({ Rule: `${live.ruleName}-again`, EventBusName: live.busName, Targets: [{ Id: 'again', Arn: live.queues.eventsQueueArn }] }),
-      );
-    }
-
-    const load = generateConversationEvents({ source: 'aws.partner/genesys.com/cloud/chaos/local', ...scenario.load });
-    const direct = scenario.direct ?? [];
-    for (const message of direct) addDirectConversation(live, message);
-
-    let markPublished: () => void = () => undefined;
-    const published = new Promise<void>((resolve) => {
-      markPublished = resolve;
-    });
-    const counts: Record<string, number> = {};
-    const run: ScenarioRun = { stack: live, proxy, scale, counts, published, load, sqsMs: (seconds) => (seconds * 1000) / scale.sqsScale };
-    const faults = (scenario.faults?.(run) ?? Promise.resolve()).catch((error: unknown) => {
-      throw new Error(`fault schedule of ${scenario.name} failed: ${(error as Error).message}`, { cause: error });
-    });
-    for (const message of direct) {
-      await live.clients.sqs.send(new SendMessageCommand({ QueueUrl: live.queues.eventsQueueUrl, MessageBody: message.body }));
-    }
-    const before = { ledger: live.simulator.ledger.requests.length, stats: live.stats() };
-    const summary = await runLoad(live, {
-      events: load.events,
-      conversations: load.conversations,
-      ratePerSecond: scenario.ratePerSecond ?? 0,
-      drainTimeoutMs: options.drainTimeoutMs ?? 240_000,
-      parkedByDesign: (message: ParkedMessage) => scenario.deterministicErrors?.includes(message.errorName) ?? false,
-      onProgress: (progress) => {
-        if (progress.phase === 'draining') markPublished();
-      },
-    });
-    markPublished();
-    await faults;
-    // A schedule may end after the drain (e.g. a stretch that outlasted the load): whatever came back since is drained too.
-    await live.waitForDrain({ timeoutMs: options.drainTimeoutMs ?? 240_000 });
-
-    const violations = await checkInvariants(scenario, live, summary, { ...before, counts, direct, proxy });
-    await checkDirect(live, direct, violations);
-    violations.push(...(await (scenario.verify?.(run, summary) ?? [])));
-
-    const writes = live.simulator.ledger.writes;
-    const distinct = new Set(writes.map((write) => JSON.stringify([write.conversationId, write.participantId, write.attributes])));
-    const appliedActedOn = summary.applied;
-    const directIn = direct.length;
-    return {
-      name: scenario.name,
-      in: summary.in + directIn,
-      applied: summary.applied + summary.notActedOn + direct.filter((m) => m.expect !== 'InvalidEvent').length,
-      parked: summary.in - summary.applied - summary.notActedOn - summary.lost + direct.filter((m) => m.expect === 'InvalidEvent').length,
-      parkedByReason: await parkedReasons(live),
-      lost: summary.lost,
-      duplicatesApplied: writes.length - distinct.size,
-      genesysRequests: summary.genesysRequests,
-      requestsPerApplied: appliedActedOn === 0 ? 0 : summary.genesysRequests / appliedActedOn,
-      throttled: summary.throttled,
-      tokenRequests: summary.tokenRequests,
-      drainMs: summary.durationMs,
-      violations,
-      summary,
-    };
+    stack = await startScenarioStack(scenario, { ...options, template: loadTemplate(), proxy, scale });
+    return await runOnStack(scenario, stack, proxy, scale, options.drainTimeoutMs ?? 240_000);
   } finally {
     await stack?.stop();
     await proxy.stop();
   }
 }
 
-async function parkedReasons(stack: LocalStack): Promise<Record<string, number>> {
-  const reasons: Record<string, number> = {};
-  for (const message of await peekQueue(stack.clients.sqs, stack.queues.deadLetterQueueUrl)) {
-    const name = message.MessageAttributes?.errorName?.StringValue ?? 'MaxReceiveCountExceeded';
-    reasons[name] = (reasons[name] ?? 0) + 1;
+/** The load and the fault schedule side by side, the drain, then every check of the scenario. */
+async function runOnStack(scenario: Scenario, stack: LocalStack, proxy: FaultProxy, scale: ChaosScale, drainTimeoutMs: number): Promise<ScenarioResult> {
+  const load = generateConversationEvents({ source: 'aws.partner/genesys.com/cloud/chaos/local', ...scenario.load });
+  const direct = scenario.direct ?? [];
+  for (const message of direct) addDirectConversation(stack, message);
+  const publishing = publishedSignal();
+  const run: ScenarioRun = { stack, proxy, scale, counts: {}, published: publishing.published, load, sqsMs: (seconds) => (seconds * 1000) / scale.sqsScale };
+  const faults = startFaults(scenario, run);
+  for (const message of direct) {
+    await stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: stack.queues.eventsQueueUrl, MessageBody: message.body }));
   }
-  return reasons;
+  const before = { ledger: stack.simulator.ledger.requests.length, stats: stack.stats() };
+  const summary = await runLoad(stack, {
+    events: load.events,
+    conversations: load.conversations,
+    ratePerSecond: scenario.ratePerSecond ?? 0,
+    drainTimeoutMs,
+    parkedByDesign: (message: RunParkedMessage) => scenario.deterministicErrors?.includes(message.errorName) ?? false,
+    onProgress: (progress) => {
+      if (progress.phase === 'draining') publishing.markPublished();
+    },
+  });
+  publishing.markPublished();
+  await faults;
+  // A schedule may end after the drain (e.g. a stretch that outlasted the load): whatever came back since is drained too.
+  await stack.waitForDrain({ timeoutMs: drainTimeoutMs });
+
+  const violations = await checkInvariants(scenario, stack, summary, { ...before, counts: run.counts, direct, proxy });
+  violations.push(...(await checkDirect(stack, direct)));
+  violations.push(...(await (scenario.verify?.(run, summary) ?? [])));
+  return resultOf(scenario.name, stack, summary, direct, violations);
 }
 
+/** A promise the fault schedule waits on, resolved once the load is published (or the run ends). */
+function publishedSignal(): { published: Promise<void>; markPublished: () => void } {
+  let markPublished: () => void = () => undefined;
+  const published = new Promise<void>((resolve) => {
+    markPublished = resolve;
+  });
+  return { published, markPublished };
+}
+
+/** The scenario's fault schedule, started; its failure names the scenario. */
+function startFaults(scenario: Scenario, run: ScenarioRun): Promise<void> {
+  return (scenario.faults?.(run) ?? Promise.resolve()).catch((error: unknown) => {
+    throw new Error(`fault schedule of ${scenario.name} failed: ${(error as Error).message}`, { cause: error });
+  });
+}
+
+/** The table row of a finished run: the load's summary with the direct messages and the stack's ledgers added in. */
+async function resultOf(name: string, stack: LocalStack, summary: RunSummary, direct: readonly DirectMessage[], violations: string[]): Promise<ScenarioResult> {
+  const writes = stack.simulator.ledger.writes;
+  const distinct = new Set(writes.map((write) => JSON.stringify([write.conversationId, write.participantId, write.attributes])));
+  const directInvalid = direct.filter((message) => message.expect === 'InvalidEvent').length;
+  return {
+    name,
+    in: summary.in + direct.length,
+    applied: summary.applied + summary.notActedOn + direct.length - directInvalid,
+    parked: summary.in - summary.applied - summary.notActedOn - summary.lost + directInvalid,
+    parkedByReason: countByErrorName(await peekParked(stack)),
+    lost: summary.lost,
+    duplicatesApplied: writes.length - distinct.size,
+    genesysRequests: summary.genesysRequests,
+    requestsPerApplied: summary.applied === 0 ? 0 : summary.genesysRequests / summary.applied,
+    throttled: summary.throttled,
+    tokenRequests: summary.tokenRequests,
+    drainMs: summary.durationMs,
+    violations,
+    summary,
+  };
+}
+
+/** The simulator learns a direct message's conversation and participant, so the write it implies has somewhere to land. */
 function addDirectConversation(stack: LocalStack, message: DirectMessage): void {
   if (message.expect === 'InvalidEvent') return;
   const event = parseConversationEvent(message.body);
@@ -261,6 +214,3 @@ export async function after(ms: number, action: () => unknown): Promise<void> {
   await sleep(ms);
   await action();
 }
-
-/** A unique id for a scenario's direct messages. */
-export const uuid = (): string => randomUUID();

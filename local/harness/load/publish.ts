@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
  */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { EventEntry } from './generate.js';
+import type { EventEntry } from './entry.js';
 
 /** How to publish. */
 export interface PublishOptions {
@@ -42,6 +42,17 @@ export interface PublishResult {
   sent: number;
   failed: number;
   failures: PublishFailure[];
+  /**
+   * Per entry, in the order given: the id EventBridge gave it, which the event it delivers carries as
+   * its `id` (so a parked copy can be traced back to its entry); undefined for an entry that failed.
+   */
+  eventIds: (string | undefined)[];
+}
+
+/** An entry and its place in the caller's list. */
+interface Numbered {
+  entry: EventEntry;
+  index: number;
 }
 
 const MAX_ENTRIES_PER_CALL = 10;
@@ -56,12 +67,12 @@ function entrySize(entry: EventEntry): number {
 }
 
 /** Splits entries into calls: at most `size` entries and 256 KB each. */
-function chunks(entries: readonly EventEntry[], size: number): EventEntry[][] {
-  const result: EventEntry[][] = [];
-  let current: EventEntry[] = [];
+function chunks(entries: readonly Numbered[], size: number): Numbered[][] {
+  const result: Numbered[][] = [];
+  let current: Numbered[] = [];
   let bytes = 0;
   for (const entry of entries) {
-    const length = entrySize(entry);
+    const length = entrySize(entry.entry);
     if (current.length > 0 && (current.length >= size || bytes + length > MAX_BYTES_PER_CALL)) {
       result.push(current);
       current = [];
@@ -74,29 +85,39 @@ function chunks(entries: readonly EventEntry[], size: number): EventEntry[][] {
   return result;
 }
 
+/** An entry not through yet, and why. */
+type Pending = Numbered & Omit<PublishFailure, 'entry'>;
+
+/** One PutEvents call: records the ids of the entries that went through, returns the others. */
+async function putOnce(batch: readonly Pending[], options: PublishOptions, eventIds: (string | undefined)[]): Promise<Pending[]> {
+  try {
+    const output = await options.eventBridge.send(new PutEventsCommand({ Entries: batch.map(({ entry }) => entry) }));
+    const results = output.Entries ?? [];
+    const allFailed = results.length === 0 && (output.FailedEntryCount ?? 0) > 0;
+    return batch.flatMap(({ entry, index }, position) => {
+      const result = results[position];
+      if (result?.ErrorCode === undefined && !allFailed) {
+        eventIds[index] = result?.EventId;
+        return [];
+      }
+      return [{ entry, index, errorCode: result?.ErrorCode ?? 'Unknown', errorMessage: result?.ErrorMessage }];
+    });
+  } catch (error) {
+    const errorCode = error instanceof Error ? error.name : 'Error';
+    const errorMessage = error instanceof Error ? error.message : String(error);
+    return batch.map(({ entry, index }) => ({ entry, index, errorCode, errorMessage }));
+  }
+}
+
 /** One call's entries, re-sending those that fail; returns the ones that never got through. */
-async function putWithRetries(entries: EventEntry[], options: PublishOptions): Promise<PublishFailure[]> {
+async function putWithRetries(entries: readonly Numbered[], options: PublishOptions, eventIds: (string | undefined)[]): Promise<PublishFailure[]> {
   const maxAttempts = options.maxAttempts ?? 4;
-  let pending: PublishFailure[] = entries.map((entry) => ({ entry, errorCode: 'NotSent' }));
+  let pending: Pending[] = entries.map((numbered) => ({ ...numbered, errorCode: 'NotSent' }));
   for (let attempt = 1; attempt <= maxAttempts && pending.length > 0; attempt += 1) {
     if (attempt > 1) await sleep((options.retryDelayMs ?? 100) * 2 ** (attempt - 2));
-    const batch = pending.map(({ entry }) => entry);
-    try {
-      const output = await options.eventBridge.send(new PutEventsCommand({ Entries: batch }));
-      const results = output.Entries ?? [];
-      const allFailed = results.length === 0 && (output.FailedEntryCount ?? 0) > 0;
-      pending = batch.flatMap((entry, index) => {
-        const result = results[index];
-        if (result?.ErrorCode === undefined && !allFailed) return [];
-        return [{ entry, errorCode: result?.ErrorCode ?? 'Unknown', errorMessage: result?.ErrorMessage }];
-      });
-    } catch (error) {
-      const errorCode = error instanceof Error ? error.name : 'Error';
-      const errorMessage = error instanceof Error ? error.message : String(error);
-      pending = batch.map((entry) => ({ entry, errorCode, errorMessage }));
-    }
+    pending = await putOnce(pending, options, eventIds);
   }
-  return pending;
+  return pending.map(({ entry, errorCode, errorMessage }) => ({ entry, errorCode, errorMessage }));
 }
 
 /** Publishes `entries` in order, paced to `ratePerSecond`, and counts what got through. */
@@ -106,9 +127,9 @@ export async function publishEvents(entries: readonly EventEntry[], options: Pub
   const paced = rate > 0 && Number.isFinite(rate);
   // About ten calls a second when paced, so a slow rate is spread out rather than sent in bursts of ten.
   const size = paced ? Math.min(MAX_ENTRIES_PER_CALL, Math.max(1, Math.round(rate / 10))) : MAX_ENTRIES_PER_CALL;
-  const routed = options.busName === undefined ? entries : entries.map((entry) => ({ ...entry, EventBusName: options.busName }));
+  const routed = entries.map((entry, index) => ({ entry: options.busName === undefined ? entry : { ...entry, EventBusName: options.busName }, index }));
 
-  const result: PublishResult = { sent: 0, failed: 0, failures: [] };
+  const result: PublishResult = { sent: 0, failed: 0, failures: [], eventIds: entries.map(() => undefined) };
   const started = Date.now();
   let offset = 0;
   for (const chunk of chunks(routed, size)) {
@@ -116,7 +137,7 @@ export async function publishEvents(entries: readonly EventEntry[], options: Pub
       const due = started + (offset * 1000) / rate - Date.now();
       if (due > 0) await sleep(due);
     }
-    const failures = await putWithRetries(chunk, options);
+    const failures = await putWithRetries(chunk, options, result.eventIds);
     result.sent += chunk.length - failures.length;
     result.failed += failures.length;
     result.failures.push(...failures);

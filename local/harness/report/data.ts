@@ -1,8 +1,9 @@
 /**
  * The run report's data: the summary figures on top and the series behind each chart, computed from
- * a run's summary and raw series (local/harness/run.ts). Pure functions, so the report is testable without a stack.
+ * a run's summary and raw series (local/harness/run/series.ts). Pure functions, so the report is testable without a stack.
  */
-import type { RunSeries, RunSummary } from '../run.js';
+import type { RunSeries } from '../run/series.js';
+import type { RunSummary } from '../run/summary.js';
 
 /** One figure at the top of the report. `key` is the RunSummary field it shows (dotted for nested ones). */
 export interface Figure {

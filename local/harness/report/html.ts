@@ -4,7 +4,7 @@
  * A few lines of inline script only check, once the page is laid out, that every chart drew its
  * marks with a size, and say so on `<body data-rendered>` (the report test reads it in Chromium).
  */
-import type { RunSummary } from '../run.js';
+import type { RunSummary } from '../run/summary.js';
 import type { ReportData } from './data.js';
 import { escapeXml, histogram, horizontalBars, legend, lineChart, stackedBarChart, type BarLayer, type LineSeries } from './svg.js';
 
@@ -65,13 +65,9 @@ function section(id: string, title: string, caption: string, chart: string, lege
   return `<section class="chart" id="${id}"><h2>${escapeXml(title)}</h2><p>${escapeXml(caption)}</p>${chart}${legendHtml}</section>`;
 }
 
-/** The page for `data`; `summary` is embedded as JSON (`#run-summary`) for tools and the test. */
-export function renderReport(data: ReportData, summary: RunSummary): string {
+/** The charts of the report, one section each. */
+function charts(data: ReportData): string {
   const seconds = `time since the run started (s${data.bucketSeconds > 1 ? `, ${data.bucketSeconds} s buckets` : ''})`;
-  const figures = data.figures
-    .map((f) => `<li class="figure${f.tone ? ` ${f.tone}` : ''}" data-figure="${escapeXml(f.key)}" data-value="${f.value}"><span class="value">${escapeXml(f.text)}</span><span class="label">${escapeXml(f.label)}</span></li>`)
-    .join('');
-
   const applied: LineSeries[] = [{ name: 'applied per second', color: '#2ca02c', points: data.bucketStarts.map((start, index) => [start, data.appliedPerSecond[index] ?? 0]) }];
   const statusLayers: BarLayer[] = data.requestsByStatus.map(({ status, values }) => ({
     name: status,
@@ -85,10 +81,7 @@ export function renderReport(data: ReportData, summary: RunSummary): string {
     { name: 'parked (DLQ)', color: '#d62728', points: data.queue.map((s) => [s.time, s.parked]) },
   ];
   const reasons = data.parkedByReason.map(({ reason, count }, index) => ({ label: reason, value: count, color: REASON_COLORS[index % REASON_COLORS.length] as string }));
-  const settings = Object.entries(data.settings).map(([name, value]) => `${escapeXml(name)} ${escapeXml(String(value))}`).join(' · ');
-  const json = JSON.stringify(summary).replace(/</g, '\\u003c');
-
-  const charts = [
+  return [
     section('applied', 'Applied per second', 'Writes the Genesys simulator applied, per second, over the run.', lineChart({ id: 'applied', xLabel: seconds, yLabel: 'writes per second' }, applied)),
     section(
       'genesys',
@@ -110,6 +103,15 @@ export function renderReport(data: ReportData, summary: RunSummary): string {
     ),
     section('parked', 'Parked by reason', 'Messages in the dead-letter queues at the end of the run, by errorName: npm run dlq -- list shows them.', horizontalBars({ id: 'parked', xLabel: '', yLabel: 'parked messages by reason' }, reasons)),
   ].join('\n');
+}
+
+/** The page for `data`; `summary` is embedded as JSON (`#run-summary`) for tools and the test. */
+export function renderReport(data: ReportData, summary: RunSummary): string {
+  const figures = data.figures
+    .map((f) => `<li class="figure${f.tone ? ` ${f.tone}` : ''}" data-figure="${escapeXml(f.key)}" data-value="${f.value}"><span class="value">${escapeXml(f.text)}</span><span class="label">${escapeXml(f.label)}</span></li>`)
+    .join('');
+  const settings = Object.entries(data.settings).map(([name, value]) => `${escapeXml(name)} ${escapeXml(String(value))}`).join(' · ');
+  const json = JSON.stringify(summary).replace(/</g, '\\u003c');
 
   return `<!doctype html>
 <html lang="en">
@@ -127,7 +129,7 @@ export function renderReport(data: ReportData, summary: RunSummary): string {
 <main>
 <ul class="figures">${figures}</ul>
 <div class="charts">
-${charts}
+${charts(data)}
 </div>
 </main>
 <footer>Genesys events pipeline, local run report. The summary as JSON is in this page (script#run-summary).</footer>

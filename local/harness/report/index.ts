@@ -1,10 +1,11 @@
 /**
  * The run report: `npm start` (and the bench) write one self-contained HTML page per run, from the
- * run's summary and its raw series (local/harness/run.ts, `RunOptions.series`).
+ * run's summary and its raw series (local/harness/run/series.ts `runSeries`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { RunSeries, RunSummary } from '../run.js';
+import type { RunSeries } from '../run/series.js';
+import type { RunSummary } from '../run/summary.js';
 import { reportData } from './data.js';
 import { renderReport } from './html.js';
 

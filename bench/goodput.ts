@@ -1,7 +1,6 @@
 /**
- * The pipeline benchmarks on the local stack: goodput under the Genesys limit (this design against a
- * baseline configuration, same load, same run), requests per event, and local throughput with where
- * the CPU time goes.
+ * Goodput under the Genesys limit on the local stack: this design against a baseline configuration,
+ * same load, same run.
  *
  * "The Genesys limit" is one token's: the simulator allows `limit` API requests per token per (scaled)
  * minute, and the processor runs in at most one execution environment, so one token and one limit are
@@ -15,15 +14,10 @@
  * the same way. Retry-After stays in real seconds: it is what a client must actually wait.
  */
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import { isActedOn } from '../functions/processor/attributes.js';
-import { generateConversationEvents, type GeneratedEvent, type LoadConversation } from '../local/harness/load/generate.js';
-import { runLoad, type RunEvent, type RunSummary } from '../local/harness/run.js';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../local/stack/index.js';
-import { statSync } from 'node:fs';
-import { childPids, procCpuMs, ratio } from './stats.js';
-
-const DISPATCHER = 'DispatcherFunction';
-const PROCESSOR = 'ProcessorFunction';
+import { runLoad, type RunSummary } from '../local/harness/run.js';
+import { startLocalStack, type LocalStackOptions } from '../local/stack/index.js';
+import { DISPATCHER, PROCESSOR, logSize, timeInvocations, writeEvents } from './instruments.js';
+import { ratio } from './stats.js';
 
 /** How the goodput runs are shaped. */
 export interface GoodputSettings {
@@ -90,14 +84,6 @@ export function baselineDefinition(_logicalId: string, definition: StateMachineD
   };
   visit(copy.States as Record<string, unknown>);
   return copy;
-}
-
-/** Acted-on events with their participantId, in delivery order: every one is one Genesys write. */
-function writeEvents(count: number, seed: number, missingParticipantRate = 0, kinds?: (kind: string) => boolean): { events: RunEvent[]; conversations: LoadConversation[] } {
-  const load = generateConversationEvents({ events: count * 3, conversations: Math.max(10, Math.ceil(count / 4)), seed, missingParticipantRate });
-  const kindOf = (event: GeneratedEvent): string => event.kind;
-  const picked = load.events.filter((event) => event.expected === 'valid' && isActedOn(kindOf(event)) && (kinds === undefined || kinds(kindOf(event)))).slice(0, count);
-  return { events: picked.map((event) => ({ entry: event.entry, expected: 'valid' })), conversations: load.conversations };
 }
 
 /** Stack options both goodput configurations share. */
@@ -226,176 +212,4 @@ export async function goodput(settings: GoodputSettings, log: (line: string) => 
   const design = await goodputRun('design', designOptions(settings), settings, log);
   const baseline = await goodputRun('baseline', baselineOptions(settings), settings, log);
   return { design, baseline };
-}
-
-/** Requests per event, token requests per environment, local throughput and CPU by part. */
-export interface ThroughputResult {
-  events: number;
-  eventsPerSecond: number;
-  durationSeconds: number;
-  /** Genesys API requests per applied event whose body carries participantId (1 is the floor). */
-  requestsPerEventWithParticipant: number;
-  /** ... and whose body lacks it (GET conversation + PATCH). */
-  requestsPerEventWithoutParticipant: number;
-  tokenRequests: number;
-  processorEnvironments: number;
-  tokenRequestsPerEnvironment: number;
-  /** CPU milliseconds per event, by part. */
-  cpuMsPerEvent: { moto: number; mainThread: number; workers: number };
-  /** Mean wall ms of an invocation, per function (for the cost model: billed duration). */
-  meanInvocationMs: { dispatcherPerRecord: number; processor: number };
-  /** The pipeline keeping up: events offered at Genesys' real limit for one token, in real time. */
-  keepingUp: KeepingUpResult;
-  summary: RunSummary;
-}
-
-/** A paced run at the real limit with the template's batch settings: what the cost model's "keeping up" reads. */
-export interface KeepingUpResult {
-  events: number;
-  ratePerSecond: number;
-  applied: number;
-  dispatcherInvocationsPerEvent: number;
-  /** Dispatcher wall seconds per event: each batch's wall time over its records. */
-  dispatcherSecondsPerEvent: number;
-  processorInvocationsPerEvent: number;
-  processorSecondsPerInvocation: number;
-  logBytesPerEvent: number;
-}
-
-/** Genesys' limit for one token, 300 requests a minute, as events a second (one PATCH each). */
-export const REAL_LIMIT_EVENTS_PER_SECOND = 300 / 60;
-
-function logSize(stack: LocalStack): number {
-  try {
-    return stack.logFile === undefined ? 0 : statSync(stack.logFile).size;
-  } catch {
-    return 0;
-  }
-}
-
-function mainThreadCpuMs(): number {
-  return procCpuMs(`/proc/${process.pid}/task/${process.pid}/stat`);
-}
-
-function processCpuMs(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-}
-
-function motoCpuMs(): number {
-  return childPids('moto_server').reduce((sum, pid) => sum + procCpuMs(`/proc/${pid}/stat`), 0);
-}
-
-/** Wraps the runtime's invoke to sum wall time per function. */
-function timeInvocations(stack: LocalStack): { totals: Record<string, { ms: number; count: number; records: number }> } {
-  const totals: Record<string, { ms: number; count: number; records: number }> = {};
-  const runtime = stack.runtime as unknown as { invoke: (name: string, payload: unknown) => Promise<unknown> };
-  const original = runtime.invoke.bind(runtime);
-  runtime.invoke = async (name, payload) => {
-    const started = performance.now();
-    try {
-      return await original(name, payload);
-    } finally {
-      const key = name.split(':').at(-1) ?? name;
-      const entry = (totals[key] ??= { ms: 0, count: 0, records: 0 });
-      entry.ms += performance.now() - started;
-      entry.count += 1;
-      const records = (payload as { Records?: unknown[] } | undefined)?.Records;
-      entry.records += Array.isArray(records) ? records.length : 1;
-    }
-  };
-  return { totals };
-}
-
-/**
- * Events of the goodput runs' kind (acted on, one PATCH each) offered at the real limit on a warm stack
- * with the template's batch settings, in real time: nothing waits for a limiter, nothing retries.
- */
-async function keepUp(stack: LocalStack, timing: ReturnType<typeof timeInvocations>, count: number, seed: number, log: (line: string) => void): Promise<KeepingUpResult> {
-  const { events, conversations } = writeEvents(count, seed);
-  log(`  keeping up: ${events.length} events at ${REAL_LIMIT_EVENTS_PER_SECOND}/s with the template's batch settings`);
-  const before = structuredClone(timing.totals);
-  const logBefore = logSize(stack);
-  const summary = await runLoad(stack, { events, conversations, ratePerSecond: REAL_LIMIT_EVENTS_PER_SECOND });
-  const logBytes = logSize(stack) - logBefore;
-  const delta = (fn: string): { ms: number; count: number; records: number } => {
-    const after = timing.totals[fn] ?? { ms: 0, count: 0, records: 0 };
-    const earlier = before[fn] ?? { ms: 0, count: 0, records: 0 };
-    return { ms: after.ms - earlier.ms, count: after.count - earlier.count, records: after.records - earlier.records };
-  };
-  const dispatcher = delta(DISPATCHER);
-  const processor = delta(PROCESSOR);
-  const perEvent = (n: number): number => ratio(n, summary.in);
-  return {
-    events: summary.in,
-    ratePerSecond: REAL_LIMIT_EVENTS_PER_SECOND,
-    applied: summary.applied,
-    dispatcherInvocationsPerEvent: perEvent(dispatcher.count),
-    dispatcherSecondsPerEvent: perEvent(dispatcher.ms / 1000),
-    processorInvocationsPerEvent: perEvent(processor.count),
-    processorSecondsPerInvocation: ratio(processor.ms / 1000, processor.count),
-    logBytesPerEvent: perEvent(logBytes),
-  };
-}
-
-/** Local throughput with no Genesys limit, then the two requests-per-event runs and the keeping-up run on the same stack. */
-export async function throughput(
-  settings: { events: number; perKind: number; keepingUpEvents: number; timeScale: number; seed: number },
-  log: (line: string) => void,
-): Promise<ThroughputResult> {
-  const stack = await startLocalStack({
-    timeScale: settings.timeScale,
-    genesys: { requestsPerMinute: 1_000_000, faultRate: 0, seed: settings.seed },
-    pollWaitTimeSeconds: 1,
-    handleSignals: false,
-  });
-  try {
-    const timing = timeInvocations(stack);
-    const load = generateConversationEvents({ events: settings.events, conversations: Math.max(10, Math.ceil(settings.events / 9)), seed: settings.seed, missingParticipantRate: 0.05 });
-    const events: RunEvent[] = load.events.map((event) => ({ entry: event.entry, expected: event.expected }));
-    log(`  throughput: ${events.length} events as fast as PutEvents takes them, no Genesys limit`);
-    const cpuBefore = { moto: motoCpuMs(), main: mainThreadCpuMs(), process: processCpuMs() };
-    const summary = await runLoad(stack, { events, conversations: load.conversations, ratePerSecond: 0 });
-    const cpuAfter = { moto: motoCpuMs(), main: mainThreadCpuMs(), process: processCpuMs() };
-    // Invocation times of this run only: the runs below have other loads.
-    const mainTotals = structuredClone(timing.totals);
-    const perEvent = (ms: number): number => ms / Math.max(1, summary.in);
-    const main = cpuAfter.main - cpuBefore.main;
-
-    // Requests per event: customer.* events with and without participantId, on the same warm stack.
-    const customer = (kind: string): boolean => kind.startsWith('customer.');
-    const withParticipant = writeEvents(settings.perKind, settings.seed + 1, 0, customer);
-    const withSummary = await runLoad(stack, { events: withParticipant.events, conversations: withParticipant.conversations, ratePerSecond: 0 });
-    const withoutParticipant = writeEvents(settings.perKind, settings.seed + 2, 1, customer);
-    const withoutSummary = await runLoad(stack, { events: withoutParticipant.events, conversations: withoutParticipant.conversations, ratePerSecond: 0 });
-    const keepingUp = await keepUp(stack, timing, settings.keepingUpEvents, settings.seed + 3, log);
-    const stats = stack.stats();
-    const processorEnvironments = stats.lambda[PROCESSOR]?.coldStarts ?? 0;
-    const tokenRequests = summary.tokenRequests + withSummary.tokenRequests + withoutSummary.tokenRequests;
-    const dispatcher = mainTotals[DISPATCHER];
-    const processor = mainTotals[PROCESSOR];
-    return {
-      events: summary.in,
-      eventsPerSecond: summary.throughputPerSecond,
-      durationSeconds: summary.durationMs / 1000,
-      requestsPerEventWithParticipant: ratio(withSummary.genesysRequests, withSummary.applied),
-      requestsPerEventWithoutParticipant: ratio(withoutSummary.genesysRequests, withoutSummary.applied),
-      tokenRequests,
-      processorEnvironments,
-      tokenRequestsPerEnvironment: ratio(tokenRequests, processorEnvironments),
-      cpuMsPerEvent: {
-        moto: perEvent(cpuAfter.moto - cpuBefore.moto),
-        mainThread: perEvent(main),
-        workers: perEvent(Math.max(0, cpuAfter.process - cpuBefore.process - main)),
-      },
-      meanInvocationMs: {
-        dispatcherPerRecord: dispatcher === undefined ? 0 : dispatcher.ms / Math.max(1, dispatcher.records),
-        processor: processor === undefined ? 0 : processor.ms / Math.max(1, processor.count),
-      },
-      keepingUp,
-      summary,
-    };
-  } finally {
-    await stack.stop();
-  }
 }

@@ -1,0 +1,101 @@
+/**
+ * The account of a run: from what it observed and what it expected, where every event went and what
+ * it cost. A pure function, no I/O, so it is tested without a stack (tests/unit/run-accounting.test.ts).
+ */
+import type { ParkedMessage } from '../../../tools/dlq/peek.js';
+import { countByErrorName } from '../dead-letters.js';
+import { eventFates, type EventFate } from './fates.js';
+import { genesysTotals } from './genesys-requests.js';
+import type { Observation, RunExpectations, RunEvent } from './observation.js';
+import { checkState } from './state-check.js';
+import type { RunSummary } from './summary.js';
+
+/** The processor's errors are named `Genesys.*` (functions/shared/errors.ts): a message parked with one reached it. */
+const PROCESSOR_ERROR_PREFIX = 'Genesys.';
+
+function percentile(sorted: readonly number[], share: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)] ?? 0;
+}
+
+/** Latency percentiles of the applied events' samples. */
+export function latencySummary(samples: readonly number[]): RunSummary['latencyMs'] {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? 0, samples: sorted.length };
+}
+
+/** The latencies of the applied events, in the order they were sent. */
+export function latenciesOf(fates: readonly EventFate[]): number[] {
+  return fates.flatMap((fate) => (fate.latencyMs === undefined ? [] : [fate.latencyMs]));
+}
+
+/** Entries whose detail repeats an earlier entry's, compared as canonical JSON so a user's whitespace hides no repeat. */
+function repeatedEvents(events: readonly RunEvent[]): number {
+  const seen = new Set<string>();
+  let repeats = 0;
+  for (const { entry } of events) {
+    let key = entry.Detail;
+    try {
+      key = JSON.stringify(JSON.parse(entry.Detail));
+    } catch {
+      // not JSON: compared as it is
+    }
+    if (seen.has(key)) repeats += 1;
+    seen.add(key);
+  }
+  return repeats;
+}
+
+/**
+ * Processor invocations beyond one per workflow that reached the processor. A workflow that reached it
+ * either applied its event or was parked with the processor's error; every further invocation is a
+ * retry of the workflow's task.
+ */
+function workflowRetries(observation: Observation, applied: number, parked: readonly ParkedMessage[]): number {
+  const parkedByProcessor = parked.filter((message) => message.errorName.startsWith(PROCESSOR_ERROR_PREFIX)).length;
+  return Math.max(0, observation.processorInvocations - (applied + parkedByProcessor));
+}
+
+/** Counts the fates of a run's events. */
+function fateCounts(fates: readonly EventFate[]): Pick<RunSummary, 'applied' | 'notActedOn' | 'lost' | 'validParked' | 'malformedNotParked'> {
+  const count = (test: (fate: EventFate) => boolean): number => fates.filter(test).length;
+  return {
+    applied: count((fate) => fate.fate === 'applied'),
+    notActedOn: count((fate) => fate.fate === 'notActedOn'),
+    lost: count((fate) => fate.fate === 'lost'),
+    validParked: count((fate) => fate.validParked === true),
+    malformedNotParked: count((fate) => fate.malformedNotParked === true),
+  };
+}
+
+/** The summary of a run: every event accounted for, and what the run cost in requests, retries and time. */
+export function account(observation: Observation, expectations: RunExpectations): RunSummary {
+  const fates = eventFates(observation, expectations);
+  const counts = fateCounts(fates);
+  const genesys = genesysTotals(observation.genesys.requests);
+  const durationMs = observation.endedAt - observation.startedAt;
+  return {
+    in: observation.sent,
+    applied: counts.applied,
+    notActedOn: counts.notActedOn,
+    parked: observation.parked.length,
+    parkedByReason: countByErrorName(observation.parked),
+    lost: counts.lost,
+    duplicates: observation.duplicatesSuppressed,
+    repeatedEvents: repeatedEvents(expectations.events),
+    genesysRequests: genesys.requests,
+    genesysRequestsByStatus: genesys.byStatus,
+    tokenRequests: genesys.tokenRequests,
+    throttled: genesys.throttled,
+    workflowRetries: workflowRetries(observation, counts.applied, observation.parked),
+    redeliveries: observation.redeliveries,
+    durationMs,
+    throughputPerSecond: durationMs > 0 ? ((counts.applied + counts.notActedOn) * 1000) / durationMs : 0,
+    latencyMs: latencySummary(latenciesOf(fates)),
+    peakInFlightWorkflows: observation.peakInFlightWorkflows,
+    validParked: counts.validParked,
+    malformedNotParked: counts.malformedNotParked,
+    state: checkState(observation, expectations),
+    drained: observation.drained,
+  };
+}

@@ -1,0 +1,202 @@
+import { attributesFor, isActedOn } from '../../functions/processor/attributes.js';
+import type { ActedOnKind } from '../../functions/shared/events.js';
+import { MetricName } from '../../functions/shared/metrics-sink.js';
+import type { ParkedMessage } from '../../tools/dlq/peek.js';
+import { parseEntry, type EventEntry } from '../../local/harness/load/entry.js';
+import { expectedState } from '../../local/harness/load/expected-state.js';
+import { generateConversationEvents, type GeneratedLoad } from '../../local/harness/load/generate.js';
+import { account } from '../../local/harness/run/accounting.js';
+import { metricTotal } from '../../local/harness/run/emf.js';
+import { eventFates } from '../../local/harness/run/fates.js';
+import type { Observation, RunExpectations } from '../../local/harness/run/observation.js';
+import { runSeries } from '../../local/harness/run/series.js';
+
+const START = 1_700_000_000_000;
+
+/** A clean load: every conversation once, no repeats or reopened conversations, so each event's attributes stay. */
+const clean = generateConversationEvents({ conversations: 3, seed: 3 });
+const troubled = generateConversationEvents({ conversations: 6, seed: 4, malformedRate: 0.1, duplicateRate: 0.1 });
+
+const idOf = (index: number): string => `event-${index}`;
+const actedOn = (load: GeneratedLoad): number => load.events.filter((event) => event.expected === 'valid' && isActedOn(event.kind)).length;
+
+/** What a run of `load` observes when the pipeline applied every valid event and parked nothing. */
+function observationOf(load: GeneratedLoad, overrides: Partial<Observation> = {}): Observation {
+  return {
+    startedAt: START,
+    endedAt: START + 2_000,
+    sent: load.events.length,
+    publishedAt: load.events.map((_, index) => START + index),
+    eventIds: load.events.map((_, index) => idOf(index)),
+    drained: true,
+    parked: [],
+    genesys: { state: expectedState(load.events.filter((event) => event.expected === 'valid'), load.conversations), requests: [], writes: [] },
+    samples: [],
+    sampleEveryMs: 0,
+    duplicatesSuppressed: 0,
+    processorInvocations: 0,
+    redeliveries: 0,
+    peakInFlightWorkflows: 0,
+    ...overrides,
+  };
+}
+
+/** The DLQ copy of the event EventBridge delivered with `id`, as the DLQ tool reads it. */
+function parkedCopy(entry: EventEntry, id: string, errorName: string): ParkedMessage {
+  const body = JSON.stringify({ version: '0', id, 'detail-type': entry.DetailType, source: entry.Source, detail: JSON.parse(entry.Detail) });
+  return { messageId: `message-${id}`, queue: 'EventsDeadLetterQueue', errorName, sentAt: START, receiveCount: 1, attributes: { errorName }, body };
+}
+
+function expectationsOf(load: GeneratedLoad, parkedByDesign?: RunExpectations['parkedByDesign']): RunExpectations {
+  return { events: load.events, conversations: load.conversations, ...(parkedByDesign ? { parkedByDesign } : {}) };
+}
+
+describe('account', () => {
+  it('accounts for every event of a clean run as applied or not acted on, the state matching', () => {
+    const summary = account(observationOf(clean), expectationsOf(clean));
+    expect(summary).toMatchObject({ in: clean.events.length, applied: actedOn(clean), parked: 0, lost: 0, validParked: 0, malformedNotParked: 0, drained: true });
+    expect(summary.applied + summary.notActedOn).toBe(clean.events.length);
+    expect(summary.state).toEqual({ participants: expect.any(Number), matches: true, mismatches: [] });
+  });
+
+  it('traces a parked copy to its event by the EventBridge id, even when a repeat has the same body', () => {
+    const index = clean.events.findIndex((event) => isActedOn(event.kind));
+    const original = clean.events[index]!;
+    const load: GeneratedLoad = { ...clean, events: [...clean.events, { ...original, entry: { ...original.entry }, duplicate: true }] };
+    const repeat = load.events.length - 1;
+    const observation = observationOf(load, { parked: [parkedCopy(original.entry, idOf(repeat), 'Genesys.Unavailable')] });
+
+    const fates = eventFates(observation, expectationsOf(load));
+    expect(fates[index]?.fate).toBe('applied');
+    expect(fates[repeat]).toEqual({ fate: 'parked', validParked: true });
+    expect(account(observation, expectationsOf(load))).toMatchObject({ parked: 1, parkedByReason: { 'Genesys.Unavailable': 1 }, validParked: 1, repeatedEvents: 1, lost: 0 });
+  });
+
+  it('counts a valid event parked by design apart from one the faults parked', () => {
+    const [first, second] = clean.events.flatMap((event, index) => (isActedOn(event.kind) ? [index] : []));
+    const parked = [parkedCopy(clean.events[first!]!.entry, idOf(first!), 'Genesys.Forbidden'), parkedCopy(clean.events[second!]!.entry, idOf(second!), 'Genesys.Unavailable')];
+    const byDesign = (message: ParkedMessage): boolean => message.errorName === 'Genesys.Forbidden';
+
+    const summary = account(observationOf(clean, { parked }), expectationsOf(clean, byDesign));
+    expect(summary).toMatchObject({ parked: 2, validParked: 1, applied: actedOn(clean) - 2, lost: 0 });
+    expect(summary.state.matches).toBe(true);
+  });
+
+  it('counts a message parked outside the load in the DLQ figures only', () => {
+    const direct = parkedCopy(clean.events[0]!.entry, 'sent-straight-to-sqs', 'InvalidEvent');
+    const summary = account(observationOf(clean, { parked: [direct] }), expectationsOf(clean));
+    expect(summary).toMatchObject({ parked: 1, parkedByReason: { InvalidEvent: 1 }, applied: actedOn(clean), lost: 0 });
+  });
+
+  it('flags a malformed event that was not parked as InvalidEvent', () => {
+    const malformed = troubled.events.flatMap((event, index) => (event.expected === 'malformed' ? [index] : []));
+    expect(malformed.length).toBeGreaterThanOrEqual(3);
+    const [asInvalid, asOther] = malformed;
+    const parked = [parkedCopy(troubled.events[asInvalid!]!.entry, idOf(asInvalid!), 'InvalidEvent'), parkedCopy(troubled.events[asOther!]!.entry, idOf(asOther!), 'Genesys.BadRequest')];
+
+    const summary = account(observationOf(troubled, { parked }), expectationsOf(troubled));
+    // Every malformed event but the one parked as InvalidEvent is a validation hole; those not parked at all are lost too.
+    expect(summary.malformedNotParked).toBe(malformed.length - 1);
+    expect(summary.lost).toBe(malformed.length - 2);
+  });
+
+  it('counts an acted-on event whose attributes Genesys lacks as lost, and names the difference', () => {
+    const observation = observationOf(clean);
+    const state = structuredClone(observation.genesys.state);
+    const [conversationId, participants] = Object.entries(state)[0]!;
+    const [participantId] = Object.keys(participants);
+    delete participants[participantId!];
+
+    const summary = account({ ...observation, genesys: { ...observation.genesys, state } }, expectationsOf(clean));
+    expect(summary.lost).toBeGreaterThan(0);
+    expect(summary.state.matches).toBe(false);
+    expect(summary.state.mismatches[0]).toContain(`${conversationId}/${participantId}`);
+  });
+
+  it('counts kinds not acted on as done only once the queue drained', () => {
+    const notActedOn = clean.events.filter((event) => !isActedOn(event.kind)).length;
+    expect(notActedOn).toBeGreaterThan(0);
+    expect(account(observationOf(clean, { drained: false }), expectationsOf(clean))).toMatchObject({ notActedOn: 0, lost: notActedOn, drained: false });
+  });
+
+  it("counts Genesys requests by status, token requests apart, and the workflow's retries beyond one invocation per workflow", () => {
+    const parked = [parkedCopy(clean.events[0]!.entry, 'other', 'Genesys.Unavailable')];
+    const requests = [
+      { time: START + 1, path: '/oauth/token', status: 200 },
+      ...[202, 202, 429, 503, 0].map((status, index) => ({ time: START + 10 + index, path: '/api/v2/conversations/c/participants/p/attributes', status })),
+    ];
+    const observation = observationOf(clean, { parked, genesys: { ...observationOf(clean).genesys, requests }, processorInvocations: actedOn(clean) + 1 + 2, duplicatesSuppressed: 3, redeliveries: 4 });
+
+    expect(account(observation, expectationsOf(clean))).toMatchObject({
+      genesysRequests: 5,
+      genesysRequestsByStatus: { '202': 2, '429': 1, '503': 1, '0': 1 },
+      tokenRequests: 1,
+      throttled: 1,
+      workflowRetries: 2,
+      duplicates: 3,
+      redeliveries: 4,
+      durationMs: 2_000,
+      throughputPerSecond: (clean.events.length * 1000) / 2_000,
+    });
+  });
+
+  it('measures latency from PutEvents accepting an event to the first write of its attributes', () => {
+    const observation = observationOf(clean);
+    const applied = clean.events.flatMap((event, index) => (isActedOn(event.kind) ? [index] : []));
+    // Each write carries one event's attributes, 100 ms plus its index after the event was sent.
+    const writes = applied.map((index) => {
+      const parsed = parseEntry(clean.events[index]!.entry)!;
+      const attributes = attributesFor(parsed.kind as ActedOnKind, parsed.body);
+      return { time: observation.publishedAt[index]! + 100 + index, conversationId: parsed.body.conversationId, participantId: parsed.body.participantId!, attributes };
+    });
+    const timed = { ...observation, genesys: { ...observation.genesys, writes } };
+
+    expect(account(timed, expectationsOf(clean)).latencyMs).toMatchObject({ samples: applied.length, max: 100 + applied.at(-1)! });
+    expect(runSeries(timed, expectationsOf(clean)).latenciesMs).toEqual(applied.map((index) => 100 + index));
+  });
+});
+
+describe('runSeries', () => {
+  it('gives the report its series from the observation, leaving the observation as it was', () => {
+    const requests = [
+      { time: START + 5, path: '/oauth/token', status: 200 },
+      { time: START + 9, path: '/api/v2/conversations/c/participants/p/attributes', status: 202 },
+    ];
+    const samples = [{ time: START + 500, visible: 3, inFlight: 1, delayed: 0, parked: 0, workflows: 1 }];
+    const observation = observationOf(clean, { samples, sampleEveryMs: 500, genesys: { state: {}, requests, writes: [] } });
+    const before = structuredClone(observation);
+
+    const series = runSeries(observation, expectationsOf(clean));
+    expect(series).toMatchObject({ startedAt: START, endedAt: START + 2_000, samples, sampleEveryMs: 500, writes: [] });
+    expect(series.genesysRequests).toEqual([
+      { time: START + 5, status: 200, token: true },
+      { time: START + 9, status: 202, token: false },
+    ]);
+    expect(observation).toEqual(before);
+  });
+});
+
+describe('metricTotal', () => {
+  const emf = (timestamp: number, values: Record<string, number | number[]>): string =>
+    JSON.stringify({
+      _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: 'GenesysEventsPipeline/local', Dimensions: [['service']], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })) }] },
+      service: 'genesys-dispatcher',
+      ...values,
+    });
+
+  it('sums a metric over the EMF lines of a log, single values and arrays, published since the run started', () => {
+    const log = [
+      '{"level":"INFO","message":"duplicate delivery suppressed","service":"genesys-dispatcher"}',
+      emf(START - 1, { [MetricName.DuplicatesSuppressed]: [1, 1] }),
+      emf(START, { [MetricName.DuplicatesSuppressed]: [1, 1, 1], [MetricName.EventsApplied]: 4 }),
+      emf(START + 10, { [MetricName.DuplicatesSuppressed]: 1 }),
+      emf(START + 20, { [MetricName.EventsApplied]: 2 }),
+      'not json {"_aws"',
+      '',
+    ].join('\n');
+    expect(metricTotal(log, MetricName.DuplicatesSuppressed, START)).toBe(4);
+    expect(metricTotal(log, MetricName.DuplicatesSuppressed)).toBe(6);
+    expect(metricTotal(log, MetricName.EventsApplied, START)).toBe(6);
+    expect(metricTotal('', MetricName.DuplicatesSuppressed)).toBe(0);
+  });
+});
