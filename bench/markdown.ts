@@ -167,13 +167,13 @@ function requestsSection(report: BenchReport): string[] {
   ];
 }
 
-/** Section 4: CPU time of each handler, warm, against a loopback server. */
+/** Section 4: CPU time of each handler, warm, against loopback stand-ins that answer at once. */
 function overheadSection(report: BenchReport): string[] {
   return [
     '## 4. Handler overhead',
     '',
-    'CPU time (user + system) of one bundle in its own Node process, warm, every call answered at once by a loopback server',
-    `(DynamoDB, Step Functions, Secrets Manager, the Genesys token and PATCH); median of ${report.overhead.samples.dispatcher.length} processes.`,
+    'CPU time (user + system) of one bundle in its own Node process, warm, every call answered at once on loopback: AWS',
+    `(DynamoDB, Step Functions, Secrets Manager) by a stand-in, Genesys (token, PATCH) by the simulator with no limit, latency or fault; median of ${report.overhead.samples.dispatcher.length} processes.`,
     '',
     table(
       ['function', 'µs CPU', 'samples'],
