@@ -107,11 +107,14 @@ describe('local Step Functions endpoint', () => {
   it('retries an error by name as the ASL says before failing with it', async () => {
     answer = async () => ({ error: { errorType: 'Genesys.RateLimited', errorMessage: '429', trace: [] } });
     const retrier = updateState.Retry?.find((candidate) => candidate.ErrorEquals.includes('Genesys.RateLimited'));
+    const retriesBefore = server.stats().taskRetries;
 
     const response = await sfn.send(new StartSyncExecutionCommand({ stateMachineArn: processEvent?.arn, input: workflowInput('user.end') }));
 
     expect(response).toMatchObject({ status: 'FAILED', error: 'Genesys.RateLimited' });
     expect(calls).toHaveLength((retrier?.MaxAttempts ?? 3) + 1);
+    // The run's "retries in the workflow" figure: every attempt after the task's first.
+    expect(server.stats().taskRetries - retriesBefore).toBe(retrier?.MaxAttempts ?? 3);
   });
 
   it('succeeds without invoking anything for a kind the workflow does not act on', async () => {
@@ -149,6 +152,7 @@ describe('local Step Functions endpoint', () => {
       errors: { 'Genesys.BadRequest': 1, 'Genesys.RateLimited': 1, 'States.Timeout': 1 },
       inFlight: 0,
       peakInFlight: 1,
+      taskRetries: updateState.Retry?.find((candidate) => candidate.ErrorEquals.includes('Genesys.RateLimited'))?.MaxAttempts ?? 3,
     });
   });
 

@@ -35,6 +35,7 @@ function observationOf(load: GeneratedLoad, overrides: Partial<Observation> = {}
     sampleEveryMs: 0,
     duplicatesSuppressed: 0,
     processorInvocations: 0,
+    workflowRetries: 0,
     redeliveries: 0,
     peakInFlightWorkflows: 0,
     ...overrides,
@@ -119,13 +120,13 @@ describe('account', () => {
     expect(account(observationOf(clean, { drained: false }), expectationsOf(clean))).toMatchObject({ notActedOn: 0, lost: notActedOn, drained: false });
   });
 
-  it("counts Genesys requests by status, token requests apart, and the workflow's retries beyond one invocation per workflow", () => {
+  it("counts Genesys requests by status, token requests apart, and reports the workflow's retries as the endpoint counted them", () => {
     const parked = [parkedCopy(clean.events[0]!.entry, 'other', 'Genesys.Unavailable')];
     const requests = [
       { time: START + 1, path: '/oauth/token', status: 200 },
       ...[202, 202, 429, 503, 0].map((status, index) => ({ time: START + 10 + index, path: '/api/v2/conversations/c/participants/p/attributes', status })),
     ];
-    const observation = observationOf(clean, { parked, genesys: { ...observationOf(clean).genesys, requests }, processorInvocations: actedOn(clean) + 1 + 2, duplicatesSuppressed: 3, redeliveries: 4 });
+    const observation = observationOf(clean, { parked, genesys: { ...observationOf(clean).genesys, requests }, processorInvocations: actedOn(clean) + 1 + 2, workflowRetries: 2, duplicatesSuppressed: 3, redeliveries: 4 });
 
     expect(account(observation, expectationsOf(clean))).toMatchObject({
       genesysRequests: 5,

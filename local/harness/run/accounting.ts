@@ -2,16 +2,12 @@
  * The account of a run: from what it observed and what it expected, where every event went and what
  * it cost. A pure function, no I/O, so it is tested without a stack (tests/unit/run-accounting.test.ts).
  */
-import type { ParkedMessage } from '../../../tools/dlq/peek.js';
 import { countByErrorName } from '../dead-letters.js';
 import { eventFates, type EventFate } from './fates.js';
 import { genesysTotals } from './genesys-requests.js';
 import type { Observation, RunExpectations, RunEvent } from './observation.js';
 import { checkState } from './state-check.js';
 import type { RunSummary } from './summary.js';
-
-/** The processor's errors are named `Genesys.*` (functions/shared/errors.ts): a message parked with one reached it. */
-const PROCESSOR_ERROR_PREFIX = 'Genesys.';
 
 function percentile(sorted: readonly number[], share: number): number {
   if (sorted.length === 0) return 0;
@@ -46,16 +42,6 @@ function repeatedEvents(events: readonly RunEvent[]): number {
   return repeats;
 }
 
-/**
- * Processor invocations beyond one per workflow that reached the processor. A workflow that reached it
- * either applied its event or was parked with the processor's error; every further invocation is a
- * retry of the workflow's task.
- */
-function workflowRetries(observation: Observation, applied: number, parked: readonly ParkedMessage[]): number {
-  const parkedByProcessor = parked.filter((message) => message.errorName.startsWith(PROCESSOR_ERROR_PREFIX)).length;
-  return Math.max(0, observation.processorInvocations - (applied + parkedByProcessor));
-}
-
 /** Counts the fates of a run's events. */
 function fateCounts(fates: readonly EventFate[]): Pick<RunSummary, 'applied' | 'notActedOn' | 'lost' | 'validParked' | 'malformedNotParked'> {
   const count = (test: (fate: EventFate) => boolean): number => fates.filter(test).length;
@@ -87,7 +73,7 @@ export function account(observation: Observation, expectations: RunExpectations)
     genesysRequestsByStatus: genesys.byStatus,
     tokenRequests: genesys.tokenRequests,
     throttled: genesys.throttled,
-    workflowRetries: workflowRetries(observation, counts.applied, observation.parked),
+    workflowRetries: observation.workflowRetries,
     redeliveries: observation.redeliveries,
     durationMs,
     throughputPerSecond: durationMs > 0 ? ((counts.applied + counts.notActedOn) * 1000) / durationMs : 0,

@@ -72,6 +72,8 @@ export interface Observation {
   /** Deliveries the dispatcher's idempotency store answered without starting a workflow (its DuplicatesSuppressed metric). */
   duplicatesSuppressed: number;
   processorInvocations: number;
+  /** Task attempts the workflows' Retry made beyond each Task state's first, counted by the Step Functions endpoint. */
+  workflowRetries: number;
   /** Records the dispatcher handed back to SQS, one by one or as a failed batch. */
   redeliveries: number;
   /** Most workflows in flight at once since the stack started. */

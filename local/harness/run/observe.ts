@@ -127,7 +127,7 @@ function duplicatesSuppressed(stack: LocalStack, since: number): number {
 }
 
 /** The part of the observation read after the drain: the DLQs, the simulator, the counters, the log. */
-async function collect(stack: LocalStack, start: RunStart): Promise<Pick<Observation, 'parked' | 'genesys' | 'duplicatesSuppressed' | 'processorInvocations' | 'redeliveries' | 'peakInFlightWorkflows'>> {
+async function collect(stack: LocalStack, start: RunStart): Promise<Pick<Observation, 'parked' | 'genesys' | 'duplicatesSuppressed' | 'processorInvocations' | 'workflowRetries' | 'redeliveries' | 'peakInFlightWorkflows'>> {
   const [events, rule] = await Promise.all([peekParked(stack, 'events'), peekParked(stack, 'rule')]);
   const { simulator } = stack;
   const stats = stack.stats();
@@ -138,6 +138,7 @@ async function collect(stack: LocalStack, start: RunStart): Promise<Pick<Observa
     genesys: { state: simulator.state(), requests: simulator.ledger.requests.slice(start.requests), writes: simulator.ledger.writes.slice(start.writes) },
     duplicatesSuppressed: duplicatesSuppressed(stack, start.at),
     processorInvocations: invocations(stats) - invocations(start.stats),
+    workflowRetries: stats.stepFunctions.taskRetries - start.stats.stepFunctions.taskRetries,
     redeliveries: handedBack(stats) - handedBack(start.stats),
     peakInFlightWorkflows: stats.stepFunctions.peakInFlight,
   };

@@ -17,7 +17,7 @@ export interface RunSummary {
   genesysRequestsByStatus: Record<string, number>;
   tokenRequests: number;
   throttled: number;
-  /** Processor invocations beyond one per workflow that reached it (the workflow's own retries). */
+  /** The workflows' own retries: Task attempts beyond each Task state's first, as the Step Functions endpoint counted them. */
   workflowRetries: number;
   /** Records the dispatcher handed back to SQS for another receive. */
   redeliveries: number;

@@ -20,6 +20,8 @@ export interface StepFunctionsStats {
   errors: Record<string, number>;
   inFlight: number;
   peakInFlight: number;
+  /** Task attempts beyond the first of each Task state in each execution: the workflow's own retries (its ASL has no loops). */
+  taskRetries: number;
 }
 
 /** One StartSyncExecution, for the fault suite's invariants. */
@@ -79,6 +81,19 @@ function failureOf(error: unknown): ExecutionResult {
   return { status: 'FAILED', error: inner?.name ?? 'States.Runtime', cause: inner?.message ?? String(error) };
 }
 
+/** The task handlers of one execution, each counting its attempts (Retry runs a Task state's handler again). */
+function countingAttempts(handlers: Record<string, TaskHandler>, attempts: Map<string, number>): Record<string, TaskHandler> {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([state, handler]) => [
+      state,
+      (input: unknown) => {
+        attempts.set(state, (attempts.get(state) ?? 0) + 1);
+        return handler(input);
+      },
+    ]),
+  );
+}
+
 /** The IAM role a local execution names in its context object. */
 export function localRoleArn(machine: Machine): string {
   return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${machine.spec.name}Role`;
@@ -95,6 +110,7 @@ export class Executions {
     errors: {},
     inFlight: 0,
     peakInFlight: 0,
+    taskRetries: 0,
   };
 
   /** Runs one execution to its end; never rejects: a failure is a FAILED or TIMED_OUT result. */
@@ -102,8 +118,9 @@ export class Executions {
     this.counters.started += 1;
     this.counters.inFlight += 1;
     this.counters.peakInFlight = Math.max(this.counters.peakInFlight, this.counters.inFlight);
+    const attempts = new Map<string, number>();
     const execution = machine.runnable.run(input as Parameters<StateMachine['run']>[0], {
-      overrides: { taskResourceLocalHandlers: machine.handlers as never },
+      overrides: { taskResourceLocalHandlers: countingAttempts(machine.handlers, attempts) as never },
       noThrowOnAbort: true,
       context: {
         Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), RoleArn: localRoleArn(machine) },
@@ -125,6 +142,7 @@ export class Executions {
     } finally {
       this.aborts.delete(abort);
       this.counters.inFlight -= 1;
+      for (const count of attempts.values()) this.counters.taskRetries += count - 1;
     }
     this.count(result);
     return result;
