@@ -127,8 +127,12 @@ export function designOptions(settings: GoodputSettings): LocalStackOptions {
  */
 export function baselineOptions(settings: GoodputSettings): LocalStackOptions {
   const scale = settings.timeScale;
+  const common = commonOptions(settings);
   return {
-    ...commonOptions(settings),
+    ...common,
+    // The original design never read the inin-ratelimit-* headers; without them the simulator's budget stays
+    // unseen, as it was to that design (the limiter follows a reported budget below its own).
+    genesys: { ...common.genesys, rateLimitHeaders: false },
     parameters: { MaximumConcurrency: settings.baselineConcurrency },
     transformDefinition: baselineDefinition,
     functionEnvironment: {

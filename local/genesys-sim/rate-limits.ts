@@ -21,7 +21,8 @@ export interface Refused {
 /** An API request's admission; `early` when its token sent it before an earlier 429's Retry-After had passed. */
 export type ApiAdmission = (Allowed | Refused) & { early: boolean };
 
-function headersOf(decision: WindowDecision): Record<string, string> {
+function headersOf(decision: WindowDecision, reported: boolean): Record<string, string> {
+  if (!reported) return {};
   return {
     'inin-ratelimit-count': String(decision.count),
     'inin-ratelimit-allowed': String(decision.limit),
@@ -36,6 +37,7 @@ export class RateLimits {
   /** Per key (token label, client): until when (epoch ms) the last 429 told its holder to wait. */
   private readonly heldUntil = new Map<string, number>();
   private fixedRetryAfterSeconds: number | undefined;
+  private reportHeaders = true;
 
   constructor(private readonly clock: () => number) {
     this.api = new RollingWindow(0, MINUTE_MS, clock);
@@ -49,6 +51,7 @@ export class RateLimits {
     this.api.windowMs = MINUTE_MS / settings.timeScale;
     this.logins.windowMs = MINUTE_MS / settings.timeScale;
     this.fixedRetryAfterSeconds = settings.retryAfterSeconds;
+    this.reportHeaders = settings.rateLimitHeaders;
   }
 
   /** A token request by this client against its window. */
@@ -72,7 +75,7 @@ export class RateLimits {
   }
 
   private admit(decision: WindowDecision, key: string): Allowed | Refused {
-    return decision.allowed ? { allowed: true, headers: headersOf(decision) } : this.refuse(decision, key);
+    return decision.allowed ? { allowed: true, headers: headersOf(decision, this.reportHeaders) } : this.refuse(decision, key);
   }
 
   /** The Retry-After: the time until a slot frees, or the fixed one; a fresh 429 holds the key to it. */
@@ -80,6 +83,6 @@ export class RateLimits {
     const fixed = this.fixedRetryAfterSeconds;
     const seconds = heldSeconds ?? (fixed === undefined ? toRetryAfterSeconds(decision.retryAfterMs) : Math.ceil(fixed));
     if (heldSeconds === undefined) this.heldUntil.set(key, this.clock() + seconds * 1000);
-    return { allowed: false, seconds, headers: { ...headersOf(decision), 'retry-after': String(seconds) } };
+    return { allowed: false, seconds, headers: { ...headersOf(decision, this.reportHeaders), 'retry-after': String(seconds) } };
   }
 }

@@ -36,6 +36,11 @@ export interface SimulatorSettings {
   /** Conversations answered 403. */
   forbiddenConversations: ReadonlySet<string>;
   /**
+   * Whether answers carry `inin-ratelimit-count/allowed/reset`, as Genesys' do. Off, a client cannot see the
+   * budget coming and meets it as 429s (the fault suite's Retry-After storm).
+   */
+  rateLimitHeaders: boolean;
+  /**
    * When set, a 429 names this Retry-After (real seconds) instead of the time until a slot frees, and
    * Genesys holds the token to it: every request with that token is answered 429 until it has passed.
    * `configure({retryAfterSeconds: 0})` turns it off.
@@ -60,6 +65,7 @@ export function defaultSettings(): SimulatorSettings {
     timeoutMs: 30_000,
     down: false,
     forbiddenConversations: new Set(),
+    rateLimitHeaders: true,
   };
 }
 

@@ -262,12 +262,18 @@ describe('the pipeline under the Genesys rate limit', () => {
         parameters: { BatchSize: 1 },
         // 2 requests per token per 2 s window (the simulator's minute scaled by 30).
         genesys: { requestsPerMinute: 2, timeScale: 30 },
+        // The processor's limiter counts in the same 2 s minute, as it would in Genesys' real one.
+        functionEnvironment: {
+          DispatcherFunction: { RETRY_BASE_DELAY_SECONDS: '1', RETRY_MAX_DELAY_SECONDS: '2' },
+          ProcessorFunction: { GENESYS_RATE_LIMIT_WINDOW_MS: '2000' },
+        },
       },
       { dispatcher: 2, processor: 2 },
     );
   });
 
-  it('retries a burst of 429s until every event is applied', async () => {
+  it('retries a burst of 429s until every event is applied, when Genesys does not report its budget', async () => {
+    stack.simulator.configure({ rateLimitHeaders: false });
     const conversations = Array.from({ length: 12 }, () => newConversation(stack));
     const events = conversations.map(({ conversationId, participantId }) =>
       genesysEvent({ kind: 'customer.start', conversationId, participantId, eventTime: 1_700_000_000_000 }),
@@ -275,8 +281,8 @@ describe('the pipeline under the Genesys rate limit', () => {
 
     await publishAndSettle(stack, events);
 
-    // The processor's own limiter allows GenesysRequestsPerMinute (300) per token, far above this
-    // simulator's budget, so Genesys answers 429. The processor does not wait out Retry-After in place
+    // Without inin-ratelimit-* headers the processor's own limiter allows GenesysRequestsPerMinute (300) per
+    // token, far above this simulator's budget, so Genesys answers 429. The processor does not wait out Retry-After in place
     // (the scaled invocation has less time left than the wait plus a request timeout): it throws
     // Genesys.RateLimited, the workflow backs off and retries, and past its retries SQS redelivers.
     expect(stack.simulator.ledger.count(429)).toBeGreaterThan(0);
@@ -284,6 +290,28 @@ describe('the pipeline under the Genesys rate limit', () => {
       expect(stack.simulator.state()[conversationId]).toEqual({ [participantId]: { 'aws.customer.start': '2023-11-14T22:13:20.000Z' } });
     }
     expect(stack.simulator.ledger.writes).toHaveLength(12);
+    expect(await peekParked(stack)).toEqual([]);
+  });
+  it('paces each token to the budget Genesys reports (inin-ratelimit-allowed): no 429 after the answer that reports it', async () => {
+    // 3 per token per 2 s window, below what two workflows at a time send (about 5 per token), far below the
+    // processor's own 300; now reported on every answer.
+    stack.simulator.configure({ requestsPerMinute: 3, rateLimitHeaders: true });
+    const throttledBefore = stack.simulator.ledger.count(429);
+    const writesBefore = stack.simulator.ledger.writes.length;
+    const conversations = Array.from({ length: 12 }, () => newConversation(stack));
+    const events = conversations.map(({ conversationId, participantId }) =>
+      genesysEvent({ kind: 'customer.start', conversationId, participantId, eventTime: 1_700_000_000_000 }),
+    );
+
+    await publishAndSettle(stack, events);
+
+    // Each environment learns the budget from its first answer and paces to it. At most that first answer per
+    // environment (two: MaximumConcurrency 2) can be a 429, when the previous test's requests still fill the window.
+    expect(stack.simulator.ledger.count(429) - throttledBefore).toBeLessThanOrEqual(2);
+    for (const { conversationId, participantId } of conversations) {
+      expect(stack.simulator.state()[conversationId]).toEqual({ [participantId]: { 'aws.customer.start': '2023-11-14T22:13:20.000Z' } });
+    }
+    expect(stack.simulator.ledger.writes.length - writesBefore).toBe(12);
     expect(await peekParked(stack)).toEqual([]);
   });
 });

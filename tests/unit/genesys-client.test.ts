@@ -82,6 +82,16 @@ describe('GenesysClient', () => {
       expect(server.requestsTo('PATCH', attributesPath())).toHaveLength(2);
     });
 
+    it('paces its token to the smaller budget Genesys reports in inin-ratelimit-allowed', async () => {
+      // As in a published trace: a 200 reporting 180 a minute for this token, its window resetting in 61 s.
+      server.script('PATCH', attributesPath(), { status: 202, headers: { 'inin-ratelimit-count': '1', 'inin-ratelimit-allowed': '180', 'inin-ratelimit-reset': '61' } });
+      const { client, tokens, limiter } = clientFor(server, { requestsPerMinute: 300 });
+
+      await client.patchParticipantAttributes(CONVERSATION_ID, PARTICIPANT_ID, ATTRIBUTES);
+
+      expect(limiter.limitFor(await tokens.getToken())).toBe(180);
+    });
+
     it('waits out a short Retry-After once, then succeeds', async () => {
       const clock = frozenClock();
       server.script('PATCH', attributesPath(), { status: 429, headers: { 'retry-after': '2' }, body: { code: 'too.many.requests.retry.after', status: 429 } }, { status: 202 });

@@ -139,4 +139,48 @@ describe('RateLimiter', () => {
     expect(() => new RateLimiter(0)).toThrow(RangeError);
     expect(() => new RateLimiter(2.5)).toThrow(RangeError);
   });
+  describe('the budget Genesys reports (inin-ratelimit-allowed)', () => {
+    it('paces the token to a smaller reported budget, never more of it in any window, until the window resets', async () => {
+      const clock = fakeClock();
+      const limiter = new RateLimiter(10, clock);
+      const admitted: number[] = [];
+      await limiter.acquire('token-a');
+      admitted.push(clock.now());
+      // Genesys' answer to that request: 4 a minute for this token, its window resetting in 60 s.
+      limiter.follow('token-a', { allowed: 4, resetSeconds: 60 });
+
+      for (let request = 0; request < 8; request += 1) {
+        await limiter.acquire('token-a');
+        admitted.push(clock.now());
+        limiter.follow('token-a', { allowed: 4, resetSeconds: 60 });
+      }
+
+      expect(limiter.limitFor('token-a')).toBe(4);
+      expect(busiestWindow(admitted)).toBe(4);
+      // Paced a window / 4 apart, not a window / 10.
+      expect(clock.slept.every((ms) => ms >= KEPT_WINDOW_MS / 4 - 1)).toBe(true);
+    });
+
+    it('goes back to its own budget once a whole window has passed without a new report', async () => {
+      const clock = fakeClock();
+      const limiter = new RateLimiter(10, clock);
+      limiter.follow('token-a', { allowed: 4, resetSeconds: 1 });
+      clock.advance(KEPT_WINDOW_MS - 1);
+      expect(limiter.limitFor('token-a')).toBe(4);
+
+      clock.advance(1);
+
+      expect(limiter.limitFor('token-a')).toBe(10);
+    });
+
+    it('ignores a reported budget at or above its own, and keeps a report to its token', () => {
+      const limiter = new RateLimiter(300, fakeClock());
+      limiter.follow('token-a', { allowed: 300, resetSeconds: 60 });
+      limiter.follow('token-b', { allowed: 180, resetSeconds: 61 });
+
+      expect(limiter.limitFor('token-a')).toBe(300);
+      expect(limiter.limitFor('token-b')).toBe(180);
+      expect(limiter.limitFor('token-c')).toBe(300);
+    });
+  });
 });

@@ -241,6 +241,22 @@ describe('Genesys simulator: conversations', () => {
 });
 
 describe('Genesys simulator: rate limit per token', () => {
+  it('leaves the inin-ratelimit-* headers off when rateLimitHeaders is off, and still limits (the budget unseen)', async () => {
+    let now = 1_000_000;
+    const sim = await simulator({ requestsPerMinute: 1, timeScale: 60, rateLimitHeaders: false, clock: () => now });
+    const accessToken = await token(sim);
+    const answered = await getConversation(sim, accessToken);
+    now += 100;
+    const refused = await getConversation(sim, accessToken);
+
+    expect(answered.status).toBe(200);
+    expect(refused.status).toBe(429);
+    for (const response of [answered, refused]) {
+      expect(['inin-ratelimit-count', 'inin-ratelimit-allowed', 'inin-ratelimit-reset'].map((name) => response.headers.get(name))).toEqual([null, null, null]);
+    }
+    expect(refused.headers.get('retry-after')).toBe('1');
+  });
+
   it('answers the request past the limit 429 with Retry-After, the Genesys body and inin headers', async () => {
     let now = 1_000_000;
     const sim = await simulator({ requestsPerMinute: 5, timeScale: 60, clock: () => now });

@@ -21,7 +21,7 @@ import {
 } from '../errors.js';
 import { isUuid } from '../events.js';
 import { countWithDimension, MetricName, MetricUnit, statusClassOf, type MetricsSink } from '../metrics-sink.js';
-import { messageOf, requestIdOf, retryAfterSeconds, tryParseJson, unavailableFrom } from './http.js';
+import { messageOf, reportedBudgetOf, requestIdOf, retryAfterSeconds, tryParseJson, unavailableFrom } from './http.js';
 import { systemClock, type Clock, type RateLimiter } from './rate-limiter.js';
 import type { TokenSource } from './token.js';
 
@@ -137,6 +137,8 @@ export class GenesysClient implements ConversationApi {
       const token = await tokens.getToken();
       await limiter.acquire(token, { maxWaitMs: Math.max(0, remainingMs() - this.#options.requestTimeoutMs) });
       const { response, text } = await this.#fetch(request, token);
+      const budget = reportedBudgetOf(response.headers);
+      if (budget !== undefined) limiter.follow(token, budget);
       if (response.ok) return request.expectJson ? parseJson(text, request.route, response.headers) : undefined;
 
       const body = tryParseJson(text);

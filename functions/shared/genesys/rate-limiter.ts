@@ -8,6 +8,9 @@
  * once lands as a burst whose spread of network delays can straddle Genesys' window boundary (429s),
  * and then leaves the next slot a whole window away, longer than an invocation can wait. Evenly spaced
  * requests never wait longer than one spacing, and a small margin on the window absorbs the delay skew.
+ *
+ * Genesys says on every answer what budget it applies (`inin-ratelimit-allowed`, with the seconds until its
+ * window resets in `inin-ratelimit-reset`); when that is below ours, the token is paced to it until then.
  */
 import { systemClock, type Clock } from '../clock.js';
 import { GenesysRateLimited } from '../errors.js';
@@ -21,6 +24,12 @@ export interface AcquireOptions {
   maxWaitMs?: number;
 }
 
+/** The budget Genesys reported for a token on an answer (`inin-ratelimit-allowed`, `inin-ratelimit-reset`). */
+export interface ReportedBudget {
+  allowed: number;
+  resetSeconds: number;
+}
+
 /** The rolling window Genesys counts requests in. */
 export const WINDOW_MS = 60_000;
 
@@ -32,12 +41,12 @@ export class RateLimiter {
   readonly #limit: number;
   readonly #clock: Clock;
   readonly #windowMs: number;
-  /** Least time between two admissions with one token. */
-  readonly #spacingMs: number;
   /** Per token, admission times within the last window, oldest first; a new token starts empty. */
   readonly #windows = new Map<string, number[]>();
   /** Per token, the time before which Genesys asked (Retry-After) that nothing be sent with it. */
   readonly #heldUntil = new Map<string, number>();
+  /** Per token, a budget below ours that Genesys reported, and until when it stands (its window's reset). */
+  readonly #reported = new Map<string, { allowed: number; until: number }>();
   #current?: string;
   /** The tail of the FIFO queue of acquirers. */
   #queue: Promise<void> = Promise.resolve();
@@ -50,7 +59,6 @@ export class RateLimiter {
     this.#limit = requestsPerMinute;
     this.#clock = clock;
     this.#windowMs = windowMs * (1 + WINDOW_MARGIN);
-    this.#spacingMs = this.#windowMs / requestsPerMinute;
   }
 
   /**
@@ -73,6 +81,22 @@ export class RateLimiter {
     this.#heldUntil.set(token, Math.max(this.#heldUntil.get(token) ?? 0, until));
   }
 
+  /**
+   * Genesys reported the budget it applies to `token`: when it is below ours, that token is paced to it
+   * until the window resets; each answer renews the report. A budget at or above ours changes nothing.
+   */
+  follow(token: string, budget: ReportedBudget): void {
+    if (!Number.isInteger(budget.allowed) || budget.allowed < 1 || budget.allowed >= this.#limit) return;
+    // A rolling window's reset may be a second away; keep the report a whole window, each answer renewing it.
+    this.#reported.set(token, { allowed: budget.allowed, until: this.#clock.now() + Math.max(budget.resetSeconds * 1000, this.#windowMs) });
+  }
+
+  /** The budget `token` is paced to now: ours, or the smaller one Genesys reported while it stands. */
+  limitFor(token: string): number {
+    const reported = this.#reported.get(token);
+    return reported !== undefined && reported.until > this.#clock.now() ? reported.allowed : this.#limit;
+  }
+
   /** Requests admitted in the last 60 s with the most recent token (for tests and metrics). */
   inWindow(): number {
     const admitted = this.#current === undefined ? undefined : this.#windows.get(this.#current);
@@ -87,19 +111,21 @@ export class RateLimiter {
       // Windows of replaced tokens are dropped once empty; a request still holding one keeps its own count.
       for (const [key, log] of this.#windows) if (key !== token && prune(log, now, this.#windowMs).length === 0) this.#windows.delete(key);
       for (const [key, until] of this.#heldUntil) if (until <= now) this.#heldUntil.delete(key);
+      for (const [key, { until }] of this.#reported) if (until <= now) this.#reported.delete(key);
+      const limit = this.limitFor(token);
       const admitted = prune(this.#windows.get(token) ?? [], now, this.#windowMs);
       this.#windows.set(token, admitted);
       const last = admitted.at(-1);
       const heldUntil = this.#heldUntil.get(token) ?? 0;
-      const pacedAt = Math.max(last === undefined ? now : last + this.#spacingMs, heldUntil);
-      if (admitted.length < this.#limit && pacedAt <= now) {
+      const pacedAt = Math.max(last === undefined ? now : last + this.#windowMs / limit, heldUntil);
+      if (admitted.length < limit && pacedAt <= now) {
         admitted.push(now);
         return;
       }
       // The oldest admission leaves the window (now - 60 s, now] at oldest + 60 s; pacing or a Retry-After may ask for later.
-      const freeAt = Math.max(admitted.length < this.#limit ? now : (admitted[0] as number) + this.#windowMs, pacedAt);
+      const freeAt = Math.max(admitted.length < limit ? now : (admitted[admitted.length - limit] as number) + this.#windowMs, pacedAt);
       if (freeAt > deadline) {
-        const reason = heldUntil > now ? 'Genesys asked this token to wait (Retry-After)' : `local limit of ${this.#limit} requests per minute reached`;
+        const reason = heldUntil > now ? 'Genesys asked this token to wait (Retry-After)' : `local limit of ${limit} requests per minute reached`;
         throw new GenesysRateLimited(reason, { retryAfterSeconds: Math.ceil((freeAt - now) / 1000) });
       }
       await this.#clock.sleep(freeAt - now, signal);

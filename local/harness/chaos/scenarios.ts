@@ -80,8 +80,9 @@ export const SCENARIOS: Scenario[] = [
     name: '429-storm',
     proves: 'offered load far above the Genesys limit for 5 minutes ends applied; 429s cost attempts, not events',
     load: { ...LOAD, events: 200, conversations: 25, seed: 14 },
-    // 20 requests per (scaled) minute per token against 200 events offered at once.
-    genesys: { requestsPerMinute: 20 },
+    // 20 requests per (scaled) minute per token against 200 events offered at once, the budget unreported:
+    // the storm the limiter would otherwise see coming (a reported budget is paced to, see tests/e2e/pipeline.test.ts).
+    genesys: { requestsPerMinute: 20, rateLimitHeaders: false },
     async faults(run) {
       await after(run.sqsMs(300), () => run.stack.simulator.configure({ requestsPerMinute: 300 }));
     },
@@ -253,8 +254,9 @@ export const SCENARIOS: Scenario[] = [
     name: '429-long-retry-after',
     proves: 'a 429 storm (2 requests per minute per token) whose Retry-After (20 s) is far beyond the workflow\'s retry intervals and the in-place wait sends nothing to Genesys before the time it asked for',
     load: { ...LOAD, events: 200, conversations: 25, seed: 29 },
-    // 2 requests per (scaled) minute per token: even the short form's 40 events meet 429s.
-    genesys: { requestsPerMinute: 2, retryAfterSeconds: 20 },
+    // 2 requests per (scaled) minute per token: even the short form's 40 events meet 429s. Answers carry no
+    // inin-ratelimit-* headers here: a processor that sees the budget reported paces to it and never meets the storm.
+    genesys: { requestsPerMinute: 2, retryAfterSeconds: 20, rateLimitHeaders: false },
     async faults(run) {
       await after(run.sqsMs(300), () => run.stack.simulator.configure({ requestsPerMinute: 300, retryAfterSeconds: 0 }));
     },
