@@ -147,12 +147,12 @@ describe('RateLimiter', () => {
       await limiter.acquire('token-a');
       admitted.push(clock.now());
       // Genesys' answer to that request: 4 a minute for this token, its window resetting in 60 s.
-      limiter.follow('token-a', { allowed: 4, resetSeconds: 60 });
+      limiter.follow('token-a', 4);
 
       for (let request = 0; request < 8; request += 1) {
         await limiter.acquire('token-a');
         admitted.push(clock.now());
-        limiter.follow('token-a', { allowed: 4, resetSeconds: 60 });
+        limiter.follow('token-a', 4);
       }
 
       expect(limiter.limitFor('token-a')).toBe(4);
@@ -164,7 +164,7 @@ describe('RateLimiter', () => {
     it('goes back to its own budget once a whole window has passed without a new report', async () => {
       const clock = fakeClock();
       const limiter = new RateLimiter(10, clock);
-      limiter.follow('token-a', { allowed: 4, resetSeconds: 1 });
+      limiter.follow('token-a', 4);
       clock.advance(KEPT_WINDOW_MS - 1);
       expect(limiter.limitFor('token-a')).toBe(4);
 
@@ -175,8 +175,8 @@ describe('RateLimiter', () => {
 
     it('ignores a reported budget at or above its own, and keeps a report to its token', () => {
       const limiter = new RateLimiter(300, fakeClock());
-      limiter.follow('token-a', { allowed: 300, resetSeconds: 60 });
-      limiter.follow('token-b', { allowed: 180, resetSeconds: 61 });
+      limiter.follow('token-a', 300);
+      limiter.follow('token-b', 180);
 
       expect(limiter.limitFor('token-a')).toBe(300);
       expect(limiter.limitFor('token-b')).toBe(180);

@@ -4,6 +4,7 @@
  * EventBridge's ERROR_CODE, or what SQS or EventBridge moving it means), grouped by that reason.
  */
 import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { kindOfTopic } from '../../functions/shared/events.js';
 import { QUEUE_LOGICAL_IDS, type QueueRef } from './queues.js';
 
 /** Which dead-letter queue: the dispatcher's (`events`) or the EventBridge rule target's (`rule`). */
@@ -67,7 +68,7 @@ export function parked(queue: PeekedQueue, message: Message): ParkedMessage {
   let conversationId: string | undefined;
   try {
     const event = JSON.parse(message.Body ?? '') as { 'detail-type'?: unknown; detail?: { eventBody?: { conversationId?: unknown } } };
-    if (typeof event['detail-type'] === 'string') kind = event['detail-type'].replace(/^v2\.detail\.events\.conversation\.\{id\}\./, '');
+    if (typeof event['detail-type'] === 'string') kind = kindOfTopic(event['detail-type']) ?? event['detail-type'];
     if (typeof event.detail?.eventBody?.conversationId === 'string') conversationId = event.detail.eventBody.conversationId;
   } catch {
     // not JSON: an InvalidEvent, shown as it is

@@ -137,8 +137,8 @@ export class GenesysClient implements ConversationApi {
       const token = await tokens.getToken();
       await limiter.acquire(token, { maxWaitMs: Math.max(0, remainingMs() - this.#options.requestTimeoutMs) });
       const { response, text } = await this.#fetch(request, token);
-      const budget = reportedBudgetOf(response.headers);
-      if (budget !== undefined) limiter.follow(token, budget);
+      const allowed = reportedBudgetOf(response.headers);
+      if (allowed !== undefined) limiter.follow(token, allowed);
       if (response.ok) return request.expectJson ? parseJson(text, request.route, response.headers) : undefined;
 
       const body = tryParseJson(text);

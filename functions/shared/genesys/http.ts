@@ -3,7 +3,6 @@
  * correlation headers, and turning a failed fetch into GenesysUnavailable. Nothing here sees a token.
  */
 import { GenesysUnavailable } from '../errors.js';
-import type { ReportedBudget } from './rate-limiter.js';
 
 /**
  * `Retry-After` in seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable.
@@ -17,15 +16,10 @@ export function retryAfterSeconds(headers: Headers, now: number = Date.now()): n
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-/**
- * The budget Genesys applies, as it reports it on an answer (`inin-ratelimit-allowed`, and the seconds until
- * its window resets, `inin-ratelimit-reset`); undefined when either is missing or not a whole number.
- */
-export function reportedBudgetOf(headers: Headers): ReportedBudget | undefined {
+/** The budget Genesys applies to the token, as an answer reports it (`inin-ratelimit-allowed`); undefined when absent or not a whole number. */
+export function reportedBudgetOf(headers: Headers): number | undefined {
   const allowed = headers.get('inin-ratelimit-allowed')?.trim();
-  const reset = headers.get('inin-ratelimit-reset')?.trim();
-  if (allowed === undefined || reset === undefined || !/^\d+$/.test(allowed) || !/^\d+$/.test(reset)) return undefined;
-  return { allowed: Number(allowed), resetSeconds: Number(reset) };
+  return allowed !== undefined && /^\d+$/.test(allowed) ? Number(allowed) : undefined;
 }
 
 /** Genesys' request id: the `inin-correlation-id` header, else the error body's `contextId`. */

@@ -9,8 +9,8 @@
  * and then leaves the next slot a whole window away, longer than an invocation can wait. Evenly spaced
  * requests never wait longer than one spacing, and a small margin on the window absorbs the delay skew.
  *
- * Genesys says on every answer what budget it applies (`inin-ratelimit-allowed`, with the seconds until its
- * window resets in `inin-ratelimit-reset`); when that is below ours, the token is paced to it until then.
+ * Genesys says on every answer what budget it applies (`inin-ratelimit-allowed`); when that is below ours,
+ * the token is paced to it for a window after the answer, the longest any rolling window takes to reset.
  */
 import { systemClock, type Clock } from '../clock.js';
 import { GenesysRateLimited } from '../errors.js';
@@ -22,12 +22,6 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** Give up with GenesysRateLimited rather than wait longer than this (e.g. the Lambda time left). */
   maxWaitMs?: number;
-}
-
-/** The budget Genesys reported for a token on an answer (`inin-ratelimit-allowed`, `inin-ratelimit-reset`). */
-export interface ReportedBudget {
-  allowed: number;
-  resetSeconds: number;
 }
 
 /** The rolling window Genesys counts requests in. */
@@ -45,7 +39,7 @@ export class RateLimiter {
   readonly #windows = new Map<string, number[]>();
   /** Per token, the time before which Genesys asked (Retry-After) that nothing be sent with it. */
   readonly #heldUntil = new Map<string, number>();
-  /** Per token, a budget below ours that Genesys reported, and until when it stands (its window's reset). */
+  /** Per token, a budget below ours that Genesys reported, and until when it stands (a window after the answer). */
   readonly #reported = new Map<string, { allowed: number; until: number }>();
   #current?: string;
   /** The tail of the FIFO queue of acquirers. */
@@ -82,13 +76,13 @@ export class RateLimiter {
   }
 
   /**
-   * Genesys reported the budget it applies to `token`: when it is below ours, that token is paced to it
-   * until the window resets; each answer renews the report. A budget at or above ours changes nothing.
+   * Genesys reported `allowed` requests a minute for `token`: below ours, that token is paced to it for a
+   * window, each answer renewing it; at or above ours, an earlier smaller report no longer stands.
    */
-  follow(token: string, budget: ReportedBudget): void {
-    if (!Number.isInteger(budget.allowed) || budget.allowed < 1 || budget.allowed >= this.#limit) return;
-    // A rolling window's reset may be a second away; keep the report a whole window, each answer renewing it.
-    this.#reported.set(token, { allowed: budget.allowed, until: this.#clock.now() + Math.max(budget.resetSeconds * 1000, this.#windowMs) });
+  follow(token: string, allowed: number): void {
+    if (!Number.isInteger(allowed) || allowed < 1) return;
+    if (allowed >= this.#limit) this.#reported.delete(token);
+    else this.#reported.set(token, { allowed, until: this.#clock.now() + this.#windowMs });
   }
 
   /** The budget `token` is paced to now: ours, or the smaller one Genesys reported while it stands. */
