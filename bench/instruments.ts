@@ -3,8 +3,8 @@
  * wall time of every invocation as the caller sees it.
  */
 import { statSync } from 'node:fs';
-import { isActedOn } from '../functions/processor/attributes.js';
-import type { LoadConversation } from '../local/harness/load/entry.js';
+import { parseEntry, type LoadConversation } from '../local/harness/load/entry.js';
+import { actionFor, defaultActions } from '../tools/actions/index.js';
 import { generateConversationEvents, type GeneratedEvent } from '../local/harness/load/generate.js';
 import type { RunEvent } from '../local/harness/run.js';
 import type { LocalStack } from '../local/stack/index.js';
@@ -24,12 +24,18 @@ export interface InvocationTiming {
   totals: Record<string, InvocationTotals>;
 }
 
-/** Acted-on events with their participantId, in delivery order: every one is one Genesys write. */
+/** Events an action of actions.yaml matches, with their participantId, in delivery order: under the default file every one is one Genesys write. */
 export function writeEvents(count: number, seed: number, missingParticipantRate = 0, kinds?: (kind: string) => boolean): { events: RunEvent[]; conversations: LoadConversation[] } {
   const load = generateConversationEvents({ events: count * 3, conversations: Math.max(10, Math.ceil(count / 4)), seed, missingParticipantRate });
   const kindOf = (event: GeneratedEvent): string => event.kind;
-  const picked = load.events.filter((event) => event.expected === 'valid' && isActedOn(kindOf(event)) && (kinds === undefined || kinds(kindOf(event)))).slice(0, count);
+  const actions = defaultActions();
+  const picked = load.events.filter((event) => event.expected === 'valid' && isActedOn(actions, event) && (kinds === undefined || kinds(kindOf(event)))).slice(0, count);
   return { events: picked.map((event) => ({ entry: event.entry, expected: 'valid' })), conversations: load.conversations };
+}
+
+function isActedOn(actions: ReturnType<typeof defaultActions>, event: GeneratedEvent): boolean {
+  const parsed = parseEntry(event.entry);
+  return parsed !== undefined && actionFor(actions, parsed) !== undefined;
 }
 
 /** Bytes of the functions' log so far (0 without a log file). */

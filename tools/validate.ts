@@ -2,7 +2,8 @@
  * `npm run validate`: cfn-lint on template.yaml (zero errors, zero warnings), then asl-validator on
  * every statemachine/*.asl.json with its DefinitionSubstitutions applied (placeholder ARNs), and a
  * check that each definition uses exactly the substitutions its state machine defines, then the
- * configuration invariants of docs/design.md (tools/invariants/).
+ * configuration invariants of docs/design.md (tools/invariants/). First of all, actions.yaml: valid (every
+ * problem named by file, action and field) and compiled into the template and the ASL (`npm run actions`).
  * Exits non-zero on any failure.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import { ErrorName, WORKFLOW_RETRIED_ERRORS } from '../functions/shared/errors.js';
+import { ActionsError, kindsOf, readActions, staleFiles } from './actions/index.js';
 import { isMainModule, runMain } from './cli.js';
 import { checkInvariants } from './invariants/index.js';
 import {
@@ -99,8 +101,22 @@ export function validateInvariants(template: Template = loadTemplate()): CheckRe
   return { name: 'configuration invariants', ok: violations.length === 0, detail: violations.length ? violations.join('\n') : 'all hold' };
 }
 
+/** actions.yaml: valid, and template.yaml and the ASL up to date with it (what `sam build` reads). */
+export function validateActions(): CheckResult {
+  const name = 'actions.yaml';
+  try {
+    const config = readActions();
+    const stale = staleFiles(config);
+    if (stale.length > 0) return { name, ok: false, detail: `${stale.join(' and ')} ${stale.length === 1 ? 'is' : 'are'} behind ${config.file}: run npm run actions` };
+    return { name, ok: true, detail: `${config.actions.length} actions on ${kindsOf(config).join(', ')}; template.yaml and the ASL up to date` };
+  } catch (error) {
+    if (error instanceof ActionsError) return { name, ok: false, detail: error.message };
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
-  const results = [lintTemplate(), ...validateDefinitions(), validateInvariants()];
+  const results = [validateActions(), lintTemplate(), ...validateDefinitions(), validateInvariants()];
   for (const result of results) {
     console.log(`${result.ok ? '✓' : '✕'} ${result.name}: ${result.detail}`);
   }

@@ -22,22 +22,6 @@ export const CONVERSATION_EVENT_KINDS = [
   'voicemail.end',
 ] as const;
 
-/**
- * Kinds the pipeline writes back to Genesys. `attributes` is deliberately absent: our own PATCH
- * raises an `attributes` event, and acting on it would loop.
- */
-export const ACTED_ON_KINDS = [
-  'customer.start',
-  'customer.end',
-  'acd.start',
-  'acd.end',
-  'user.start',
-  'user.end',
-  'acw',
-] as const;
-
-export type ActedOnKind = (typeof ACTED_ON_KINDS)[number];
-
 /** EventBridge puts Genesys events under this source prefix (partner sources, test ones included). */
 export const GENESYS_SOURCE_PREFIX = 'aws.partner/genesys.com';
 export const CONVERSATION_DETAIL_TYPE_PREFIX = 'v2.detail.events.conversation.';
@@ -66,7 +50,7 @@ export interface ConversationEventBody {
   [field: string]: unknown;
 }
 
-/** What the Express workflow receives for one event: routed on `kind`, processed from `body`. */
+/** What the Express workflow receives for one event: routed on `kind` and the actions' tests, processed from `body`. */
 export interface WorkflowInput {
   /** The SQS message id: the idempotency key, carried for log correlation. */
   messageId: string;
@@ -75,7 +59,13 @@ export interface WorkflowInput {
   kind: string;
   /** Genesys' `detail.metadata.CorrelationId`, when present. */
   correlationId?: string;
+  /** The EventBridge envelope's `time`, for templates (`{{time}}`). */
+  time?: string;
+  /** The event's `detail` without its eventBody (topicName, version, metadata, timestamp), for templates and tests. */
+  detail?: Record<string, unknown>;
   body: ConversationEventBody;
+  /** The plan of the action that matched, put here by the workflow's routing (functions/shared/actions/plan.ts). */
+  action?: unknown;
 }
 
 /** A parsed and validated conversation event. */
@@ -84,6 +74,10 @@ export interface ConversationEvent {
   kind: string;
   topicName: string;
   correlationId?: string;
+  /** The envelope's `time`, when a string. */
+  time?: string;
+  /** `detail` without eventBody. */
+  detail: Record<string, unknown>;
   body: ConversationEventBody;
 }
 
@@ -187,13 +181,17 @@ export function parseConversationEvent(body: string): ConversationEvent {
   const topicName = typeof detail.topicName === 'string' ? detail.topicName : detailType;
   const metadata = isRecord(detail.metadata) ? detail.metadata : {};
   const correlationId = typeof metadata.CorrelationId === 'string' ? metadata.CorrelationId : undefined;
-  return { eventId: id, kind, topicName, correlationId, body: eventBody };
+  const { eventBody: _body, ...rest } = detail;
+  const event: ConversationEvent = { eventId: id, kind, topicName, correlationId, detail: rest, body: eventBody };
+  if (typeof envelope.time === 'string') event.time = envelope.time;
+  return event;
 }
 
 /** The workflow input for one SQS message. */
 export function toWorkflowInput(messageId: string, event: ConversationEvent): WorkflowInput {
-  const input: WorkflowInput = { messageId, eventId: event.eventId, kind: event.kind, body: event.body };
+  const input: WorkflowInput = { messageId, eventId: event.eventId, kind: event.kind, detail: event.detail, body: event.body };
   if (event.correlationId !== undefined) input.correlationId = event.correlationId;
+  if (event.time !== undefined) input.time = event.time;
   return input;
 }
 
@@ -203,7 +201,7 @@ export function toWorkflowInput(messageId: string, event: ConversationEvent): Wo
  */
 export function parseWorkflowInput(value: unknown): WorkflowInput {
   if (!isRecord(value)) throw new InvalidEvent(`task payload must be an object, got ${describe(value)}`);
-  const { messageId, eventId, kind, correlationId } = value;
+  const { messageId, eventId, kind, correlationId, time, detail } = value;
   if (typeof messageId !== 'string' || typeof eventId !== 'string') {
     throw new InvalidEvent('task payload must carry messageId and eventId strings');
   }
@@ -211,7 +209,12 @@ export function parseWorkflowInput(value: unknown): WorkflowInput {
   if (correlationId !== undefined && typeof correlationId !== 'string') {
     throw new InvalidEvent('task payload correlationId must be a string');
   }
+  if (time !== undefined && typeof time !== 'string') throw new InvalidEvent('task payload time must be a string');
+  if (detail !== undefined && !isRecord(detail)) throw new InvalidEvent('task payload detail must be an object');
   const input: WorkflowInput = { messageId, eventId, kind, body: validateEventBody(value.body) };
   if (correlationId !== undefined) input.correlationId = correlationId;
+  if (time !== undefined) input.time = time;
+  if (detail !== undefined) input.detail = detail;
+  if (value.action !== undefined) input.action = value.action;
   return input;
 }

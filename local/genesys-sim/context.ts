@@ -1,5 +1,6 @@
 /** What the routes share: the simulator's parts and its current settings. */
 import type { ConversationStore } from './conversations.js';
+import type { DataTableStore } from './datatables.js';
 import type { Faults } from './faults.js';
 import type { Delays } from './http.js';
 import type { Ledger } from './ledger.js';
@@ -15,6 +16,7 @@ export interface SimulatorContext {
   readonly ledger: Ledger;
   readonly tokens: TokenStore;
   readonly conversations: ConversationStore;
+  readonly dataTables: DataTableStore;
   readonly limits: RateLimits;
   readonly faults: Faults;
   readonly delays: Delays;

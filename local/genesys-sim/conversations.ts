@@ -5,6 +5,8 @@ import { isUuid } from '../../functions/shared/events.js';
 export interface SimulatorParticipant {
   id: string;
   purpose: string;
+  /** An agent's Genesys user id, as GET /api/v2/conversations/{id} returns it. */
+  userId?: string;
   attributes?: Record<string, string>;
 }
 
@@ -21,6 +23,7 @@ export type SimulatorState = Record<string, Record<string, Record<string, string
 export interface StoredParticipant {
   id: string;
   purpose: string;
+  userId?: string;
   attributes: Record<string, string>;
 }
 
@@ -28,6 +31,8 @@ export interface StoredParticipant {
 export interface StoredConversation {
   id: string;
   participants: Map<string, StoredParticipant>;
+  /** What the last PUT .../tags set. */
+  externalTag?: string;
 }
 
 /** The store; ids must be UUIDs, as Genesys' are. */
@@ -38,9 +43,9 @@ export class ConversationStore {
   add(conversation: SimulatorConversation): void {
     if (!isUuid(conversation.id)) throw new RangeError(`conversation id ${JSON.stringify(conversation.id)} is not a UUID`);
     const participants = new Map<string, StoredParticipant>();
-    for (const { id, purpose, attributes = {} } of conversation.participants) {
+    for (const { id, purpose, userId, attributes = {} } of conversation.participants) {
       if (!isUuid(id)) throw new RangeError(`participant id ${JSON.stringify(id)} is not a UUID`);
-      participants.set(id, { id, purpose, attributes: { ...attributes } });
+      participants.set(id, { id, purpose, ...(userId === undefined ? {} : { userId }), attributes: { ...attributes } });
     }
     this.conversations.set(conversation.id, { id: conversation.id, participants });
   }
@@ -56,8 +61,13 @@ export class ConversationStore {
     if (conversation === undefined) return undefined;
     return {
       id: conversation.id,
-      participants: [...conversation.participants.values()].map((p) => ({ id: p.id, purpose: p.purpose, attributes: { ...p.attributes } })),
+      participants: [...conversation.participants.values()].map((p) => ({ id: p.id, purpose: p.purpose, ...(p.userId === undefined ? {} : { userId: p.userId }), attributes: { ...p.attributes } })),
     };
+  }
+
+  /** The external tag of every conversation that has one: `{conversationId: externalTag}`. */
+  tags(): Record<string, string> {
+    return Object.fromEntries([...this.conversations.values()].flatMap((c) => (c.externalTag === undefined ? [] : [[c.id, c.externalTag]])));
   }
 
   /** Attributes per conversation and participant: those that have some, or every known one with `includeEmpty`. */

@@ -11,9 +11,12 @@ export function isLoginRequest(request: { path: string }): boolean {
   return request.path === TOKEN_PATH;
 }
 
-/** What an API path names: one of the two conversation resources the processor calls, or something else. */
+/** What an API path names: one of the resources the processor calls, or something else. */
 export interface ApiTarget {
-  resource: 'conversation' | 'attributes' | 'unknown';
+  resource: 'conversation' | 'attributes' | 'tags' | 'datatableRows' | 'datatableRow' | 'unknown';
+  /** The decoded data table id and row key of a data table path. */
+  datatableId?: string;
+  rowKey?: string;
   /** The decoded segment in the conversation's place, whatever the resource. */
   conversationId?: string;
   /** The decoded segment in the participant's place, whatever the resource. */
@@ -28,17 +31,26 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** `/api/v2/flows/datatables/{id}/rows[/{key}]`. */
+function datatableTargetOf(segments: readonly string[]): ApiTarget {
+  const [, , , , datatableId, rows, rowKey] = segments;
+  if (rows !== 'rows' || segments.length < 6 || segments.length > 7) return { resource: 'unknown' };
+  return segments.length === 6 ? { resource: 'datatableRows', datatableId } : { resource: 'datatableRow', datatableId, rowKey };
+}
+
 /**
- * Reads `/api/v2/conversations/{id}` and `/api/v2/conversations/{id}/participants/{pid}/attributes`.
+ * Reads `/api/v2/conversations/{id}`, `.../tags`, `/api/v2/flows/datatables/{id}/rows[/{key}]` and `/api/v2/conversations/{id}/participants/{pid}/attributes`.
  * Segments are decoded one by one, so an encoded `/` stays inside its id and fails the UUID check.
  */
 export function apiTargetOf(pathname: string): ApiTarget {
   const segments = pathname.split('/').slice(1).map(decodeSegment);
   const [api, version, collection, conversationId, participants, participantId, attributes] = segments;
+  if (api === 'api' && version === 'v2' && collection === 'flows' && segments[3] === 'datatables') return datatableTargetOf(segments);
   if (api !== 'api' || version !== 'v2' || collection !== 'conversations' || segments.length < 4) return { resource: 'unknown' };
   const target: ApiTarget = { resource: 'unknown', conversationId };
   if (segments.length >= 6) target.participantId = participantId;
   if (segments.length === 4) target.resource = 'conversation';
+  if (segments.length === 5 && participants === 'tags') target.resource = 'tags';
   if (segments.length === 7 && participants === 'participants' && attributes === 'attributes') target.resource = 'attributes';
   return target;
 }

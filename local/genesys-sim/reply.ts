@@ -37,8 +37,7 @@ export class Reply {
   }
 
   /** The Platform API error shape: `{message, code, status, contextId}`. */
-  apiError(status: number, message: string, headers: Record<string, string> = {}): void {
-    const code = ERROR_CODES[status] ?? 'internal.server.error';
+  apiError(status: number, message: string, headers: Record<string, string> = {}, code: string = ERROR_CODES[status] ?? 'internal.server.error'): void {
     this.send(status, { message, code, status, contextId: this.entry.correlationId, details: [], errors: [] }, headers);
   }
 

@@ -1,6 +1,7 @@
 /** The simulator's control surface: what the stack, the harness and tests call to set it up, steer it and read it. */
 import type { Server } from 'node:http';
 import { ConversationStore, type SimulatorConversation, type SimulatorState } from './conversations.js';
+import { DataTableStore, type DataTableState, type SimulatorDataTable } from './datatables.js';
 import type { SimulatorContext } from './context.js';
 import { Faults, type TokenEndpointMode } from './faults.js';
 import { closeServer, Delays } from './http.js';
@@ -22,6 +23,8 @@ export interface GenesysSimulatorOptions extends Partial<Omit<SimulatorSettings,
   clock?: () => number;
   /** Conversations known from the start. */
   conversations?: SimulatorConversation[];
+  /** Architect data tables known from the start (a row write to any other answers 404). */
+  dataTables?: SimulatorDataTable[];
   forbiddenConversations?: Iterable<string>;
   /** The scripted mode (script.ts): every request is recorded and answered from this script, none by the simulated Genesys. */
   script?: GenesysScript;
@@ -54,6 +57,12 @@ export interface GenesysSimulator {
    * `includeEmpty` lists every known participant.
    */
   state(options?: { includeEmpty?: boolean }): SimulatorState;
+  /** Registers (or replaces) a data table. */
+  addDataTable(table: SimulatorDataTable): void;
+  /** Every known data table's rows. */
+  tables(): DataTableState;
+  /** Every conversation's external tag, where one was set. */
+  tags(): Record<string, string>;
   /** Revokes one issued token; false when it was not issued here. */
   revokeToken(accessToken: string): boolean;
   /** Revokes every issued token; returns how many were live. */
@@ -71,13 +80,14 @@ export class Simulator implements GenesysSimulator {
   server: Server | undefined;
 
   constructor(options: GenesysSimulatorOptions) {
-    const { port: _port, script: _script, clients, seed = 1, clock = Date.now, conversations = [], ...settings } = options;
+    const { port: _port, script: _script, clients, seed = 1, clock = Date.now, conversations = [], dataTables = [], ...settings } = options;
     this.context = {
       clock,
       clients: clientsOf(clients),
       ledger: new Ledger(),
       tokens: new TokenStore(clock),
       conversations: new ConversationStore(),
+      dataTables: new DataTableStore(),
       limits: new RateLimits(clock),
       faults: new Faults(seed, clock),
       delays: new Delays(),
@@ -85,6 +95,7 @@ export class Simulator implements GenesysSimulator {
     };
     this.configure(settings);
     for (const conversation of conversations) this.addConversation(conversation);
+    for (const table of dataTables) this.addDataTable(table);
   }
 
   get clients(): readonly SimulatorClient[] {
@@ -126,6 +137,18 @@ export class Simulator implements GenesysSimulator {
 
   state(options: { includeEmpty?: boolean } = {}): SimulatorState {
     return this.context.conversations.state(options);
+  }
+
+  addDataTable(table: SimulatorDataTable): void {
+    this.context.dataTables.add(table);
+  }
+
+  tables(): DataTableState {
+    return this.context.dataTables.state();
+  }
+
+  tags(): Record<string, string> {
+    return this.context.conversations.tags();
   }
 
   revokeToken(accessToken: string): boolean {

@@ -4,7 +4,9 @@
  * `npm start -- --help` lists the options.
  */
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ActionsError, dataTablesOf, defaultActions, readActions, type ActionsConfig } from '../../tools/actions/index.js';
 import { isUuid } from '../../functions/shared/events.js';
 import { runMain } from '../../tools/cli.js';
 import { startLocalStack, type LocalStack } from '../stack/index.js';
@@ -28,6 +30,8 @@ simulator), sends a burst of events, and prints where every event went.
   --fault-rate X            share of Genesys requests answered 5xx (default 0.02)
   --seed N                  seed of the events and the faults (default 1)
   --events-file FILE        send these events instead (JSON array or lines of EventBridge events)
+  --actions FILE            run another actions file instead of actions.yaml (docs/actions.md); the
+                            project's template.yaml and ASL are not touched
   --time-scale X            run timeouts and retry intervals X times faster (default 1: real speed)
   --drain-timeout S         give up waiting for the queue after S seconds (default 600)
   --json FILE               also write the summary as JSON
@@ -48,6 +52,7 @@ interface Settings {
   timeScale: number;
   drainTimeoutSeconds: number;
   eventsFile?: string;
+  actions: ActionsConfig;
   json?: string;
   report: string;
   keepRunning: boolean;
@@ -72,6 +77,7 @@ function parseSettings(): Settings | undefined {
       'fault-rate': { type: 'string' },
       seed: { type: 'string' },
       'events-file': { type: 'string' },
+      actions: { type: 'string' },
       'time-scale': { type: 'string' },
       'drain-timeout': { type: 'string' },
       json: { type: 'string' },
@@ -91,6 +97,7 @@ function parseSettings(): Settings | undefined {
     timeScale: numberOption(values, 'time-scale', 1, (n) => n >= 1),
     drainTimeoutSeconds: numberOption(values, 'drain-timeout', 600, (n) => n > 0),
     eventsFile: values['events-file'],
+    actions: values.actions === undefined ? defaultActions() : readActions(resolve(values.actions)),
     json: values.json,
     report: values.report ?? DEFAULT_REPORT_FILE,
     keepRunning: values['keep-running'] === true,
@@ -119,9 +126,10 @@ function conversationsOf(events: readonly RunEvent[]): LoadConversation[] {
 function loadOf(settings: Settings): RunExpectations {
   if (settings.eventsFile !== undefined) {
     const events: RunEvent[] = loadEventsFile(settings.eventsFile).map((entry) => ({ entry, expected: parseEntry(entry) === undefined ? 'malformed' : 'valid' }));
-    return { events, conversations: conversationsOf(events) };
+    return { events, conversations: conversationsOf(events), actions: settings.actions };
   }
-  return generateConversationEvents({
+  const load = generateConversationEvents({
+    actions: settings.actions,
     events: settings.events,
     conversations: settings.conversations,
     seed: settings.seed,
@@ -130,6 +138,7 @@ function loadOf(settings: Settings): RunExpectations {
     malformedRate: 0.01,
     missingParticipantRate: 0.05,
   });
+  return { ...load, actions: settings.actions };
 }
 
 function progressReporter(): { update: (progress: RunProgress) => void; done: () => void } {
@@ -256,7 +265,8 @@ async function main(): Promise<number> {
   console.log(`Starting the local stack (moto, Step Functions endpoint, Lambda runtime, Genesys simulator)…`);
   const stack = await startLocalStack({
     timeScale: settings.timeScale,
-    genesys: { requestsPerMinute: settings.genesysRateLimit, faultRate: settings.faultRate, seed: settings.seed },
+    genesys: { requestsPerMinute: settings.genesysRateLimit, faultRate: settings.faultRate, seed: settings.seed, dataTables: dataTablesOf(settings.actions) },
+    ...(settings.actions === defaultActions() ? {} : { actions: settings.actions }),
   });
   try {
     console.log(
@@ -273,4 +283,4 @@ async function main(): Promise<number> {
 }
 
 // Moto missing is the user's to fix (the message says how); the exit status stays 2, as for any failure.
-void runMain(main, { command: 'npm start', userErrors: [MotoUnavailableError], userErrorStatus: 2 });
+void runMain(main, { command: 'npm start', userErrors: [MotoUnavailableError, ActionsError], userErrorStatus: 2 });

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { PROJECT_ROOT, loadTemplate, type Template } from '../../template/index.js';
+import { ActionsError, eventPatternOf, RULE_LOGICAL_ID, staleFiles, withRouting, WORKFLOW_LOGICAL_ID, defaultActions, type ActionsConfig } from '../../tools/actions/index.js';
 import type { GenesysSimulatorOptions } from '../genesys-sim/server.js';
 import type { FaultProxy } from './fault-proxy.js';
 import type { DefinitionTransform } from './stepfunctions/definition.js';
@@ -56,6 +57,12 @@ export interface LocalStackOptions {
   handleSignals?: boolean;
   /** The template (default template.yaml). */
   template?: Template;
+  /**
+   * Another actions file, compiled into the rule's pattern and the workflow's routing of this stack only: the
+   * project's files are not touched. Without it the stack runs template.yaml and the ASL as they are, which
+   * must be up to date with actions.yaml (`npm run actions`).
+   */
+  actions?: ActionsConfig;
 }
 
 /** The options `stackSettings` gives a default. */
@@ -73,9 +80,11 @@ export function stackSettings(options: LocalStackOptions): StackSettings {
   if (!(Number.isFinite(timeScale) && timeScale > 0)) throw new RangeError(`timeScale must be a positive number, got ${timeScale}`);
   // A shared moto gets distinct names per run, so two stacks (or test files) never meet.
   const stackName = options.stackName ?? (options.motoEndpoint === undefined ? 'local' : `local-${randomBytes(3).toString('hex')}`);
+  const { template, transformDefinition } = withActions(options);
   return {
     ...options,
-    template: options.template ?? loadTemplate(),
+    template,
+    transformDefinition,
     timeScale,
     parameters: { GenesysEventSourceName: LOCAL_EVENT_SOURCE_NAME, ...options.parameters },
     handlers: options.handlers ?? 'bundle',
@@ -84,5 +93,31 @@ export function stackSettings(options: LocalStackOptions): StackSettings {
     stackName,
     busName: options.busName ?? `genesys-${stackName}`,
     handleSignals: options.handleSignals ?? true,
+  };
+}
+
+/**
+ * The template and definition transform that run `options.actions`, or the project's as they are.
+ * @throws ActionsError when the project's template.yaml or ASL are behind actions.yaml: what would run is not what the file says.
+ */
+function withActions(options: LocalStackOptions): { template: Template; transformDefinition?: DefinitionTransform } {
+  const { actions, transformDefinition } = options;
+  if (actions === undefined) {
+    if (options.template === undefined) {
+      const stale = staleFiles(defaultActions());
+      if (stale.length > 0) throw new ActionsError(`${stale.join(' and ')} ${stale.length === 1 ? 'is' : 'are'} behind actions.yaml: run npm run actions`);
+    }
+    return { template: options.template ?? loadTemplate(), ...(transformDefinition === undefined ? {} : { transformDefinition }) };
+  }
+  const template = structuredClone(options.template ?? loadTemplate());
+  const rule = template.Resources[RULE_LOGICAL_ID];
+  if (rule?.Properties === undefined) throw new Error(`template.yaml has no ${RULE_LOGICAL_ID} for the actions' event pattern`);
+  rule.Properties.EventPattern = eventPatternOf(actions);
+  return {
+    template,
+    transformDefinition: (logicalId, definition) => {
+      const routed = logicalId === WORKFLOW_LOGICAL_ID ? (withRouting(definition as never, actions) as typeof definition) : definition;
+      return transformDefinition === undefined ? routed : transformDefinition(logicalId, routed);
+    },
   };
 }

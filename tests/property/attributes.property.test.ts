@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { attributesFor } from '../../functions/processor/attributes.js';
-import { ACTED_ON_KINDS } from '../../functions/shared/events.js';
+import { ACTED_ON_KINDS, attributesFor } from '../helpers/default-actions.js';
 
 /** Genesys' merge of a PATCH into a participant's attributes: the given keys, last write per key wins. */
 function merge(state: Record<string, string>, attributes: Record<string, string>): Record<string, string> {
@@ -37,7 +36,7 @@ const events = fc
     });
   });
 
-function toWrites(list: { kind: (typeof ACTED_ON_KINDS)[number]; eventTime: number; queueId: string; userId: string; wrapupCode: string; disconnectType: string }[]): Record<string, string>[] {
+function toWrites(list: { kind: string; eventTime: number; queueId: string; userId: string; wrapupCode: string; disconnectType: string }[]): Record<string, string>[] {
   return list.map(({ kind, ...fields }) => attributesFor(kind, { conversationId: CONVERSATION, ...fields }));
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { InvalidEvent } from '../../functions/shared/errors.js';
-import { attributesFor } from '../../functions/processor/attributes.js';
-import { ACTED_ON_KINDS, parseConversationEvent, parseWorkflowInput, validateEventBody, isUuid } from '../../functions/shared/events.js';
+import { ACTED_ON_KINDS, attributesFor } from '../helpers/default-actions.js';
+import { parseConversationEvent, parseWorkflowInput, validateEventBody, isUuid } from '../../functions/shared/events.js';
 
 /** Anything JSON can hold, strings with unicode and path tricks included. */
 const nasty = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('../', '%2F', '', 'a'.repeat(10_240), '\u0000', '🙂', '__proto__'));

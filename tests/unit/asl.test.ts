@@ -12,7 +12,9 @@ import {
   InvalidEvent,
   type PipelineError,
 } from '../../functions/shared/errors.js';
-import { ACTED_ON_KINDS, CONVERSATION_EVENT_KINDS, type WorkflowInput } from '../../functions/shared/events.js';
+import { CONVERSATION_EVENT_KINDS, type WorkflowInput } from '../../functions/shared/events.js';
+import { ACTED_ON_KINDS } from '../helpers/default-actions.js';
+import { defaultActions } from '../../tools/actions/index.js';
 import {
   PROJECT_ROOT,
   applySubstitutions,
@@ -108,9 +110,10 @@ describe('process-event workflow', () => {
     expect(definitionText).not.toMatch(/JSONata|\{%/);
   });
 
-  it('routes exactly the acted-on kinds to the processor', () => {
-    const [rule] = (definition.States['Route by event kind'] as unknown as { Choices: { Or: { StringEquals: string }[] }[] }).Choices;
-    expect(rule!.Or.map((comparison) => comparison.StringEquals).sort()).toEqual([...ACTED_ON_KINDS].sort());
+  it('routes exactly the kinds actions.yaml acts on, each to its own action', () => {
+    const { Choices } = definition.States['Route by action'] as unknown as { Choices: { StringEquals: string; Next: string }[] };
+    expect(Choices.map((choice) => choice.StringEquals).sort()).toEqual([...ACTED_ON_KINDS].sort());
+    expect(new Set(Choices.map((choice) => choice.Next)).size).toBe(ACTED_ON_KINDS.length);
   });
 
   const notActedOn = CONVERSATION_EVENT_KINDS.filter((kind) => !(ACTED_ON_KINDS as readonly string[]).includes(kind));
@@ -121,10 +124,11 @@ describe('process-event workflow', () => {
     expect(processor.calls).toEqual([]);
   });
 
-  it.each([...ACTED_ON_KINDS])('hands a %s event to the processor once and outputs its result', async (kind) => {
+  it.each([...ACTED_ON_KINDS])('hands a %s event to the processor once, with its action\'s plan, and outputs its result', async (kind) => {
     const processor = fakeProcessor(applied(kind));
     await expect(run(workflowInput(kind), processor)).resolves.toEqual(applied(kind));
-    expect(processor.calls).toEqual([{ FunctionName: substitutions.ProcessorFunctionArn, Payload: workflowInput(kind) }]);
+    const plan = defaultActions().actions.find((action) => action.on.includes(kind))!.plan;
+    expect(processor.calls).toEqual([{ FunctionName: substitutions.ProcessorFunctionArn, Payload: { ...workflowInput(kind), action: plan } }]);
   });
 
   it.each<[string, Error]>([

@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { SQSEvent } from 'aws-lambda';
 import { parseConversationEvent, parseWorkflowInput } from '../../functions/shared/events.js';
-import { isActedOn } from '../../functions/processor/attributes.js';
+import { ACTION_STATE_PREFIX, actionFor, defaultActions } from '../../tools/actions/index.js';
+import { loadDefinition, loadTemplate } from '../../template/index.js';
 import { InvalidEvent } from '../../functions/shared/errors.js';
 
 const eventsDir = new URL('../../events/', import.meta.url);
@@ -36,9 +37,13 @@ describe('events/ for sam local invoke', () => {
     expect(new Set(event.Records.map((record) => record.messageId)).size).toBe(event.Records.length);
   });
 
-  it.each(files.filter((name) => name.startsWith('processor-')))('%s is a valid workflow input of a kind the processor writes', (name) => {
+  it.each(files.filter((name) => name.startsWith('processor-')))('%s is the task payload the deployed workflow hands the processor: its action as actions.yaml routes it', (name) => {
     const input = parseWorkflowInput(read(name));
-    expect(isActedOn(input.kind)).toBe(true);
+    const action = actionFor(defaultActions(), input);
+    expect(action).toBeDefined();
+    expect(input.action).toEqual(action!.plan);
+    const states = loadDefinition(loadTemplate()).States as Record<string, { Result?: unknown }>;
+    expect(states[`${ACTION_STATE_PREFIX}${action!.name}`]?.Result).toEqual(input.action);
   });
 
   it('holds no credential', () => {

@@ -5,7 +5,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidEvent } from '../../functions/shared/errors.js';
 import { isUuid, parseConversationEvent } from '../../functions/shared/events.js';
-import { attributesFor } from '../../functions/processor/attributes.js';
+import { attributesFor } from '../helpers/default-actions.js';
 import type { EventEntry } from '../../local/harness/load/entry.js';
 import { loadEventsFile } from '../../local/harness/load/events-file.js';
 import { expectedState } from '../../local/harness/load/expected-state.js';

@@ -1,3 +1,4 @@
+import { defaultActions } from '../../tools/actions/index.js';
 import {
   DescribeStateMachineCommand,
   SFNClient,
@@ -89,7 +90,8 @@ describe('local Step Functions endpoint', () => {
     expect(JSON.parse(response.output ?? '')).toEqual({ status: 'applied' });
     expect(response.executionArn).toMatch(/^arn:aws:states:us-east-1:123456789012:express:ProcessEventStateMachine:/);
     expect(response.startDate).toBeInstanceOf(Date);
-    expect(calls).toEqual([{ functionName: localFunctionArn('ProcessorFunction'), payload: JSON.parse(workflowInput('customer.start')) }]);
+    const plan = defaultActions().actions.find((action) => action.on.includes('customer.start'))?.plan;
+    expect(calls).toEqual([{ functionName: localFunctionArn('ProcessorFunction'), payload: { ...JSON.parse(workflowInput('customer.start')), action: plan } }]);
   });
 
   it('answers HTTP 200 with FAILED, the Lambda error name and its error payload as cause', async () => {

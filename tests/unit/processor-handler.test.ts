@@ -77,23 +77,24 @@ describe('processor handler', () => {
 
     expect(result).toEqual({
       status: 'applied',
+      action: 'customer-start',
       conversationId: CONVERSATION_ID,
-      participantId: PARTICIPANT_ID,
-      attributes: { 'aws.customer.start': '2022-04-06T09:30:44.949Z' },
+      writes: [{ type: 'participantAttributes', participant: 'event', participantId: PARTICIPANT_ID, attributes: { 'aws.customer.start': '2022-04-06T09:30:44.949Z' } }],
     });
     expect(server.requestsTo('PATCH', attributesPath(PARTICIPANT_ID)).at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     const info = logLines().filter((line) => line.level === 'INFO');
     expect(info).toHaveLength(1);
     expect(info[0]).toMatchObject({
-      message: 'Attributes applied',
+      message: 'Action applied',
+      action: 'customer-start',
       service: 'processor',
       correlation_id: 'fe8a8579-b83f-4f07-b371-2b39398f91a8',
       conversationId: CONVERSATION_ID,
       messageId: '059f36b4-87a3-44ab-83d2-661975830a7d',
       function_name: 'ProcessorFunction',
     });
-    expect(logLines().find((line) => line.level === 'DEBUG' && line.message === 'Attributes written')).toMatchObject({
-      attributes: { 'aws.customer.start': '2022-04-06T09:30:44.949Z' },
+    expect(logLines().find((line) => line.level === 'DEBUG' && line.message === 'Writes made')).toMatchObject({
+      writes: [{ attributes: { 'aws.customer.start': '2022-04-06T09:30:44.949Z' } }],
     });
   });
 
@@ -102,7 +103,7 @@ describe('processor handler', () => {
     server.script('PATCH', attributesPath(CUSTOMER_PARTICIPANT_ID), { status: 202 });
     const { correlationId: _correlationId, ...withoutCorrelation } = sample('processor-no-participant');
 
-    await expect(handler(withoutCorrelation, context())).resolves.toMatchObject({ status: 'applied', participantId: CUSTOMER_PARTICIPANT_ID });
+    await expect(handler(withoutCorrelation, context())).resolves.toMatchObject({ status: 'applied', writes: [{ participantId: CUSTOMER_PARTICIPANT_ID }] });
     const info = logLines().find((line) => line.level === 'INFO');
     expect(info).toMatchObject({ messageId: '2e3b8f4c-6a1d-4f0e-9c57-3b1f0a9d7e21' });
     expect(info).not.toHaveProperty('correlation_id');

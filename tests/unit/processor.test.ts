@@ -51,9 +51,9 @@ describe('processEvent', () => {
 
     expect(result).toEqual({
       status: 'applied',
+      action: 'customer-start',
       conversationId: CONVERSATION_ID,
-      participantId: PARTICIPANT_ID,
-      attributes: { 'aws.customer.start': '2022-04-06T09:30:44.949Z' },
+      writes: [{ type: 'participantAttributes', participant: 'event', participantId: PARTICIPANT_ID, attributes: { 'aws.customer.start': '2022-04-06T09:30:44.949Z' } }],
     });
     expect(server.requestsTo('GET', CONVERSATION_PATH)).toHaveLength(0);
     expect(JSON.parse(server.requestsTo('PATCH', attributesPath(PARTICIPANT_ID))[0]?.body ?? '')).toEqual({
@@ -72,7 +72,7 @@ describe('processEvent', () => {
 
     const result = await processEvent(sampleInput('processor-no-participant'), { client, logger: silentLogger() });
 
-    expect(result).toMatchObject({ status: 'applied', participantId: CUSTOMER_PARTICIPANT_ID });
+    expect(result).toMatchObject({ status: 'applied', writes: [{ participantId: CUSTOMER_PARTICIPANT_ID }] });
     expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       'POST /oauth/token',
       `GET ${CONVERSATION_PATH}`,
@@ -112,10 +112,11 @@ describe('processEvent', () => {
     expect(server.requestsTo('PATCH', /attributes$/)).toHaveLength(1);
   });
 
-  it.each(['attributes', 'flow.start', 'voicemail.end'])('ignores a %s event without calling Genesys', async (kind) => {
+  it.each(['attributes', 'flow.start', 'voicemail.end'])('does nothing for a %s event the workflow matched to no action', async (kind) => {
     const { client } = clientFor(server);
+    const { action: _action, ...input } = sampleInput('processor-customer-start');
 
-    const result = await processEvent({ ...sampleInput('processor-customer-start'), kind }, { client, logger: silentLogger() });
+    const result = await processEvent({ ...input, kind }, { client, logger: silentLogger() });
 
     expect(result).toEqual({ status: 'ignored', conversationId: CONVERSATION_ID, kind });
     expect(server.requests).toHaveLength(0);

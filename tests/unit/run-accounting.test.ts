@@ -1,5 +1,4 @@
-import { attributesFor, isActedOn } from '../../functions/processor/attributes.js';
-import type { ActedOnKind } from '../../functions/shared/events.js';
+import { attributesFor, isActedOn } from '../helpers/default-actions.js';
 import { MetricName } from '../../functions/shared/metrics-sink.js';
 import type { ParkedMessage } from '../../tools/dlq/peek.js';
 import { parseEntry, type EventEntry } from '../../local/harness/load/entry.js';
@@ -30,7 +29,7 @@ function observationOf(load: GeneratedLoad, overrides: Partial<Observation> = {}
     eventIds: load.events.map((_, index) => idOf(index)),
     drained: true,
     parked: [],
-    genesys: { state: expectedState(load.events.filter((event) => event.expected === 'valid'), load.conversations), requests: [], writes: [] },
+    genesys: { tables: {}, tags: {}, state: expectedState(load.events.filter((event) => event.expected === 'valid'), load.conversations), requests: [], writes: [] },
     samples: [],
     sampleEveryMs: 0,
     duplicatesSuppressed: 0,
@@ -147,7 +146,7 @@ describe('account', () => {
     // Each write carries one event's attributes, 100 ms plus its index after the event was sent.
     const writes = applied.map((index) => {
       const parsed = parseEntry(clean.events[index]!.entry)!;
-      const attributes = attributesFor(parsed.kind as ActedOnKind, parsed.body);
+      const attributes = attributesFor(parsed.kind, parsed.body);
       return { time: observation.publishedAt[index]! + 100 + index, conversationId: parsed.body.conversationId, participantId: parsed.body.participantId!, attributes };
     });
     const timed = { ...observation, genesys: { ...observation.genesys, writes } };
@@ -164,7 +163,7 @@ describe('runSeries', () => {
       { time: START + 9, path: '/api/v2/conversations/c/participants/p/attributes', status: 202 },
     ];
     const samples = [{ time: START + 500, visible: 3, inFlight: 1, delayed: 0, parked: 0, workflows: 1 }];
-    const observation = observationOf(clean, { samples, sampleEveryMs: 500, genesys: { state: {}, requests, writes: [] } });
+    const observation = observationOf(clean, { samples, sampleEveryMs: 500, genesys: { tables: {}, tags: {}, state: {}, requests, writes: [] } });
     const before = structuredClone(observation);
 
     const series = runSeries(observation, expectationsOf(clean));

@@ -1,3 +1,4 @@
+import { defaultActions, kindsOf } from '../../tools/actions/index.js';
 import { jest } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -159,10 +160,10 @@ describe('template.yaml', () => {
       expect(resolveValue(template, busName, { ref: (id) => `ref:${id}` })).toBe('ref:EventsBus');
     });
 
-    it('matches Genesys conversation events by source and detail-type prefix', () => {
+    it('matches Genesys conversation events by source, and only of the kinds actions.yaml acts on', () => {
       expect(props('GenesysConversationEventsRule').EventPattern).toEqual({
         source: [{ prefix: GENESYS_SOURCE_PREFIX }],
-        'detail-type': [{ prefix: CONVERSATION_DETAIL_TYPE_PREFIX }],
+        'detail-type': kindsOf(defaultActions()).map((kind) => ({ wildcard: `${CONVERSATION_DETAIL_TYPE_PREFIX}*.${kind}` })),
       });
     });
 

@@ -146,9 +146,9 @@ describe('the workflow with the processor', () => {
 
     expect(output).toEqual({
       status: 'applied',
+      action: 'customer-start',
       conversationId: CONVERSATION,
-      participantId: CUSTOMER,
-      attributes: { 'aws.customer.start': '2023-11-14T22:13:20.000Z' },
+      writes: [{ type: 'participantAttributes', participant: 'event', participantId: CUSTOMER, attributes: { 'aws.customer.start': '2023-11-14T22:13:20.000Z' } }],
     });
     expect(simulator.state()[CONVERSATION]?.[CUSTOMER]).toMatchObject({ 'aws.customer.start': '2023-11-14T22:13:20.000Z' });
     expect(patches(CONVERSATION).map((request) => request.status)).toEqual([202]);
@@ -171,7 +171,7 @@ describe('the workflow with the processor', () => {
 
     const output = await run(workflowInput('customer.end', CONVERSATION));
 
-    expect(output).toMatchObject({ status: 'applied', attributes: { 'aws.customer.end': '2023-11-14T22:13:20.000Z' } });
+    expect(output).toMatchObject({ status: 'applied', writes: [{ attributes: { 'aws.customer.end': '2023-11-14T22:13:20.000Z' } }] });
     expect(patches(CONVERSATION).map((request) => request.status)).toEqual([...Array(outageRequests).fill(503), 202]);
     expect(simulator.state()[CONVERSATION]?.[CUSTOMER]).toMatchObject({ 'aws.customer.end': '2023-11-14T22:13:20.000Z' });
   });
@@ -195,7 +195,7 @@ describe('the workflow with the processor', () => {
       if (event.type === 'ExecutionFailed') failed = event;
     }
 
-    expect(entered).toEqual(['Route by event kind', TASK, 'Update failed']);
+    expect(entered).toEqual(['Route by action', 'Action: customer-start', TASK, 'Update failed']);
     expect(failed).toMatchObject({ Error: error, Cause: cause });
     expect(error).toBe(ErrorName.Forbidden);
     expect(JSON.parse(cause)).toMatchObject({ errorType: ErrorName.Forbidden });

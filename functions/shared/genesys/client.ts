@@ -1,8 +1,10 @@
 /**
- * The two Genesys Cloud Platform API calls the pipeline makes, with its error vocabulary:
- * GET /api/v2/conversations/{conversationId} and
- * PATCH /api/v2/conversations/{conversationId}/participants/{participantId}/attributes.
- * https://developer.genesys.cloud/routing/conversations/conversations-apis
+ * The Genesys Cloud Platform API calls the pipeline makes, with its error vocabulary:
+ * GET /api/v2/conversations/{conversationId},
+ * PATCH /api/v2/conversations/{conversationId}/participants/{participantId}/attributes
+ * (https://developer.genesys.cloud/routing/conversations/conversations-apis),
+ * PUT (else POST) /api/v2/flows/datatables/{datatableId}/rows[/{key}] (https://developer.genesys.cloud/routing/architect/data-tables)
+ * and PUT /api/v2/conversations/{conversationId}/tags (the SDKs' putConversationTags, body ConversationTagsUpdate).
  *
  * Connections: Node's fetch (undici) keeps connections alive and reuses them across requests and
  * invocations of one execution environment by default, so there is no agent to configure.
@@ -69,10 +71,12 @@ export interface GenesysClientOptions {
 export interface ConversationApi {
   getConversation(conversationId: string, options?: CallOptions): Promise<Conversation>;
   patchParticipantAttributes(conversationId: string, participantId: string, attributes: Record<string, string>, options?: CallOptions): Promise<void>;
+  putDataTableRow(datatableId: string, key: string, values: Record<string, string>, options?: CallOptions): Promise<void>;
+  putConversationTag(conversationId: string, externalTag: string, options?: CallOptions): Promise<void>;
 }
 
 interface Request {
-  method: 'GET' | 'PATCH';
+  method: 'GET' | 'PATCH' | 'PUT' | 'POST';
   path: string;
   /** The path with ids replaced by their names, for messages. */
   route: string;
@@ -126,6 +130,46 @@ export class GenesysClient implements ConversationApi {
       },
       options,
     );
+  }
+
+  /**
+   * Writes a data table row as `values` say, creating it when it does not exist: PUT the row; a 404 (no such
+   * row, or no such table) is answered by POSTing it, which a missing table answers 404 again. A row another
+   * writer created meanwhile (POST 409) is PUT once more.
+   * @throws InvalidEvent when the table id is not a UUID; a Genesys.* error otherwise (a column the table lacks is Genesys.BadRequest).
+   */
+  async putDataTableRow(datatableId: string, key: string, values: Record<string, string>, options: CallOptions = {}): Promise<void> {
+    const table = uuid('datatableId', datatableId);
+    // The key column of a data table is `key` (developer.genesys.cloud, "Data tables"); the row carries it too.
+    const row = { ...values, key };
+    const put: Request = {
+      method: 'PUT',
+      path: `/api/v2/flows/datatables/${table}/rows/${encodeURIComponent(key)}`,
+      route: 'PUT /api/v2/flows/datatables/{datatableId}/rows/{key}',
+      body: row,
+      expectJson: false,
+    };
+    try {
+      await this.#send(put, options);
+      return;
+    } catch (error) {
+      if (!(error instanceof GenesysNotFound)) throw error;
+    }
+    try {
+      await this.#send({ method: 'POST', path: `/api/v2/flows/datatables/${table}/rows`, route: 'POST /api/v2/flows/datatables/{datatableId}/rows', body: row, expectJson: false }, options);
+    } catch (error) {
+      if (!(error instanceof GenesysUnavailable && error.status === 409)) throw error;
+      await this.#send(put, options);
+    }
+  }
+
+  /**
+   * Sets the conversation's external tag.
+   * @throws InvalidEvent when the id is not a UUID; a Genesys.* error otherwise.
+   */
+  async putConversationTag(conversationId: string, externalTag: string, options: CallOptions = {}): Promise<void> {
+    const id = uuid('conversationId', conversationId);
+    await this.#send({ method: 'PUT', path: `/api/v2/conversations/${id}/tags`, route: 'PUT /api/v2/conversations/{conversationId}/tags', body: { externalTag }, expectJson: false }, options);
   }
 
   async #send(request: Request, options: CallOptions): Promise<unknown> {

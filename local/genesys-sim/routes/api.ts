@@ -1,12 +1,13 @@
 /**
  * /api/v2/...: the checks Genesys makes before it reaches a resource, in its order: down → token →
- * per-token limit → injected timeout, latency, fault → the resource (routes/conversations.ts).
+ * per-token limit → injected timeout, latency, fault → the resource (routes/conversations.ts, routes/datatables.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { SimulatorContext } from '../context.js';
 import { apiTargetOf } from '../paths.js';
 import type { Reply } from '../reply.js';
-import { getConversation, patchAttributes } from './conversations.js';
+import { getConversation, patchAttributes, putTags } from './conversations.js';
+import { writeRow } from './datatables.js';
 
 function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
@@ -49,5 +50,7 @@ export async function handleApi(context: SimulatorContext, req: IncomingMessage,
   if (await injectTrouble(context, reply, headers)) return;
   if (target.resource === 'conversation' && req.method === 'GET') return getConversation(context, reply, headers);
   if (target.resource === 'attributes' && req.method === 'PATCH') return patchAttributes(context, req, reply, headers);
+  if (target.resource === 'tags' && req.method === 'PUT') return putTags(context, req, reply, headers);
+  if ((target.resource === 'datatableRow' && req.method === 'PUT') || (target.resource === 'datatableRows' && req.method === 'POST')) return writeRow(context, req, target, reply, headers);
   return reply.apiError(404, `No resource for ${req.method} ${url.pathname}`, headers);
 }

@@ -1,4 +1,4 @@
-/** The two conversation resources the processor calls: GET a conversation, PATCH a participant's attributes. */
+/** The conversation resources the processor calls: GET a conversation, PATCH a participant's attributes, PUT its tags. */
 import type { IncomingMessage } from 'node:http';
 import { isRecord, isUuid } from '../../../functions/shared/events.js';
 import type { SimulatorContext } from '../context.js';
@@ -62,5 +62,21 @@ export async function patchAttributes(context: SimulatorContext, req: IncomingMe
   Object.assign(participant.attributes, written);
   const { time, token } = reply.entry;
   context.ledger.recordWrite({ time, conversationId: conversation.id, participantId, attributes: { ...written }, token });
+  reply.send(202, undefined, headers);
+}
+
+/** PUT /api/v2/conversations/{id}/tags: sets the conversation's external tag (body ConversationTagsUpdate). */
+export async function putTags(context: SimulatorContext, req: IncomingMessage, reply: Reply, headers: Record<string, string>): Promise<void> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch {
+    return reply.apiError(400, 'The request body is not valid JSON', headers);
+  }
+  const conversation = findConversation(context, reply, headers);
+  if (conversation === undefined) return;
+  const externalTag = isRecord(body) ? body.externalTag : undefined;
+  if (typeof externalTag !== 'string') return reply.apiError(400, 'externalTag must be a string', headers);
+  conversation.externalTag = externalTag;
   reply.send(202, undefined, headers);
 }

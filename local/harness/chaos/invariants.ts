@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isUuid, parseConversationEvent } from '../../../functions/shared/events.js';
-import { attributesFor, isActedOn } from '../../../functions/processor/attributes.js';
+import { defaultActions, writesFor } from '../../../tools/actions/index.js';
 import type { ParkedMessage } from '../../../tools/dlq/operations.js';
 import type { LedgerEntry } from '../../genesys-sim/ledger.js';
 import { apiTargetOf, isLoginRequest } from '../../genesys-sim/paths.js';
@@ -46,16 +46,20 @@ function checkParkedInput(message: DirectMessage, copies: readonly ParkedMessage
   return violations;
 }
 
-/** A valid input of an acted-on kind: its participant holds exactly the attributes it implies. */
+/** A valid input an action matches: its participant holds exactly the attributes that action writes for it. */
 function checkAppliedInput(message: DirectMessage, state: ReturnType<LocalStack['simulator']['state']>): string[] {
   const event = parseConversationEvent(message.body);
-  if (!isActedOn(event.kind)) throw new Error(`input "${message.label}" is not of an acted-on kind`);
-  const participantId = event.body.participantId as string;
-  const have = state[event.body.conversationId]?.[participantId] ?? {};
-  const want = attributesFor(event.kind, event.body);
-  return Object.entries(want)
-    .filter(([key, value]) => have[key] !== value)
-    .map(([key, value]) => `input "${message.label}": ${key} is ${JSON.stringify(have[key])}, expected ${JSON.stringify(value)}`);
+  const planned = writesFor(defaultActions(), event);
+  if (planned === undefined) throw new Error(`input "${message.label}" is of no action's kind`);
+  return planned.writes.flatMap((write) => {
+    if (write.type !== 'participantAttributes' || write.participant !== 'event' || event.body.participantId === undefined) {
+      throw new Error(`input "${message.label}": the chaos inputs check attributes written to the participant they name`);
+    }
+    const have = state[event.body.conversationId]?.[event.body.participantId] ?? {};
+    return Object.entries(write.attributes)
+      .filter(([key, value]) => have[key] !== value)
+      .map(([key, value]) => `input "${message.label}": ${key} is ${JSON.stringify(have[key])}, expected ${JSON.stringify(value)}`);
+  });
 }
 
 /** The SQS message a parked message was parked from: our `sourceMessageId`, or its own id when the redrive policy moved it. */

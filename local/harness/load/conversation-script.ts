@@ -73,6 +73,7 @@ export function scriptConversation(random: SeededRandom, index: number, start: n
     return script;
   }
   script.userId = random.pick(pools.users);
+  agent.userId = script.userId;
   step('acd.end', acd, { queueId, disconnectType: 'transfer' }, [5 * SECOND, 300 * SECOND]);
   step('user.start', agent, { userId: script.userId });
   if (random.chance(0.5)) {

@@ -19,6 +19,8 @@ export interface EventEntry {
 export interface LoadParticipant {
   id: string;
   purpose: string;
+  /** The agent's Genesys user, for actions that write to the agent. */
+  userId?: string;
 }
 
 /** A conversation of the load: what the Genesys simulator must know for the writes to land. */

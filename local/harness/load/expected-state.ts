@@ -1,33 +1,69 @@
-/** The participant attributes the pipeline should leave behind once it has applied a load, to check a run against. */
-import { attributesFor, isActedOn } from '../../../functions/processor/attributes.js';
-import { parseEntry, type EventEntry, type ExpectedState, type LoadConversation } from './entry.js';
+/** What the pipeline should leave behind in Genesys once it has applied a load, to check a run against. */
+import type { RenderedWrite } from '../../../functions/shared/actions/render.js';
+import { defaultActions, writesFor, type ActionsConfig } from '../../../tools/actions/index.js';
+import { parseEntry, type EventEntry, type ExpectedState, type LoadConversation, type LoadParticipant } from './entry.js';
 
 /** An entry, or a generated event that also knows the participant its body may leave out. */
 export type EntryOrEvent = EventEntry | { entry: EventEntry; participantId?: string };
 
+/** One write an event should make, its participant resolved. */
+export type ExpectedWrite =
+  | { type: 'participantAttributes'; conversationId: string; participantId: string; attributes: Record<string, string> }
+  | { type: 'dataTableRow'; datatableId: string; key: string; values: Record<string, string> }
+  | { type: 'conversationTag'; conversationId: string; externalTag: string };
+
+/** What one event should do: run `action` and make `writes`; undefined when no action matches it or it is invalid. */
+export interface ExpectedOutcome {
+  action: string;
+  writes: ExpectedWrite[];
+}
+
+function participantOf(
+  write: Extract<RenderedWrite, { type: 'participantAttributes' }>,
+  event: { participantId?: string; userId?: string },
+  recorded: string | undefined,
+  participants: readonly LoadParticipant[] | undefined,
+): string | undefined {
+  const customer = (): string | undefined => participants?.find((p) => p.purpose === 'customer')?.id;
+  if (write.participant === 'event') return event.participantId ?? recorded ?? customer();
+  if (write.participant === 'customer') return customer();
+  return event.userId === undefined ? undefined : participants?.find((p) => p.userId === event.userId)?.id;
+}
+
 /**
- * The attributes each participant should end with once the pipeline has applied `events`: the
- * valid, acted-on ones, each writing `attributesFor` its kind. An event without participantId writes
- * to the participant the generator recorded, else to the conversation's customer in `conversations`
- * (the processor looks the customer up). When `conversations` is given, writes to conversations or
- * participants it does not list are left out (Genesys would answer 404). Independent of order and repeats.
+ * What `item` should write under `actions`: the action its kind and fields match, its writes rendered, each
+ * participant resolved as the processor resolves it (an event without participantId writes to the participant
+ * the generator recorded, else the conversation's customer). When `known` is given, attribute writes to
+ * conversations or participants it does not list are left out (Genesys would answer 404).
  */
-export function expectedState(events: readonly EntryOrEvent[], conversations?: readonly LoadConversation[]): ExpectedState {
+export function expectedOutcome(item: EntryOrEvent, actions: ActionsConfig, known?: ReadonlyMap<string, LoadConversation>): ExpectedOutcome | undefined {
+  const entry = 'entry' in item ? item.entry : item;
+  const event = parseEntry(entry);
+  const planned = event === undefined ? undefined : writesFor(actions, event);
+  if (event === undefined || planned === undefined) return undefined;
+  const { conversationId } = event.body;
+  const conversation = known?.get(conversationId);
+  const writes = planned.writes.flatMap((write): ExpectedWrite[] => {
+    if (write.type === 'conversationTag') return [{ ...write, conversationId }];
+    if (write.type === 'dataTableRow') return [write];
+    const participantId = participantOf(write, event.body, 'entry' in item ? item.participantId : undefined, conversation?.participants);
+    if (participantId === undefined || (known !== undefined && !conversation?.participants.some((p) => p.id === participantId))) return [];
+    return [{ type: write.type, conversationId, participantId, attributes: write.attributes }];
+  });
+  return { action: planned.action, writes };
+}
+
+/**
+ * The attributes each participant should end with once the pipeline has applied `events` under `actions`
+ * (default actions.yaml). Independent of order and repeats: the order rule (docs/actions.md) sees to that.
+ */
+export function expectedState(events: readonly EntryOrEvent[], conversations?: readonly LoadConversation[], actions: ActionsConfig = defaultActions()): ExpectedState {
   const known = conversations === undefined ? undefined : new Map(conversations.map((c) => [c.id, c]));
   const state: ExpectedState = {};
   for (const item of events) {
-    const entry = 'entry' in item ? item.entry : item;
-    const event = parseEntry(entry);
-    if (event === undefined || !isActedOn(event.kind)) continue;
-    const conversationId = event.body.conversationId;
-    const conversation = known?.get(conversationId);
-    const participantId =
-      event.body.participantId ??
-      ('entry' in item ? item.participantId : undefined) ??
-      conversation?.participants.find((p) => p.purpose === 'customer')?.id;
-    if (participantId === undefined) continue;
-    if (known !== undefined && !conversation?.participants.some((p) => p.id === participantId)) continue;
-    Object.assign(((state[conversationId] ??= {})[participantId] ??= {}), attributesFor(event.kind, event.body));
+    for (const write of expectedOutcome(item, actions, known)?.writes ?? []) {
+      if (write.type === 'participantAttributes') Object.assign(((state[write.conversationId] ??= {})[write.participantId] ??= {}), write.attributes);
+    }
   }
   return state;
 }

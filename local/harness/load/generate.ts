@@ -4,7 +4,8 @@
  * customer events without a participant) and a few malformed ones.
  * Envelope and fields: docs/design.md ("Genesys Cloud facts the code must respect"), tests/fixtures/genesys-events.
  */
-import { ACTED_ON_KINDS, CONVERSATION_DETAIL_TYPE_PREFIX } from '../../../functions/shared/events.js';
+import { CONVERSATION_DETAIL_TYPE_PREFIX } from '../../../functions/shared/events.js';
+import { defaultActions, type ActionsConfig } from '../../../tools/actions/index.js';
 import { SeededRandom } from '../../shared/random.js';
 import { reopen, scriptConversation, SECOND, type Pools, type Script, type Step } from './conversation-script.js';
 import type { EventEntry, LoadConversation, LoadParticipant } from './entry.js';
@@ -41,6 +42,8 @@ export interface GenerateOptions {
   events?: number;
   /** Default 1. */
   seed?: number;
+  /** The actions the stack runs (default actions.yaml): malformed events are of kinds they act on, so the rule forwards them. */
+  actions?: ActionsConfig;
   /** Share of entries that repeat an earlier entry exactly (default 0). */
   duplicateRate?: number;
   /** Share of valid events delivered after the next event of their conversation (default 0). */
@@ -76,6 +79,8 @@ function checkRate(name: string, value: number): number {
 /** What every entry of one load shares: its source and bus, the run's pools, and the seeded streams. */
 interface Generation {
   source: string;
+  /** The kinds the actions act on, in the file's order. */
+  actedOnKinds: readonly string[];
   busName: string;
   pools: Pools;
   /** The conversations' lives. Separate streams: changing one rate never reshuffles what the others produce. */
@@ -151,6 +156,7 @@ function startGeneration(seed: number, options: GenerateOptions): Generation {
   return {
     source: options.source ?? `aws.partner/genesys.com/cloud/${SeededRandom.derive(seed, 'org').uuid()}/genesys-load`,
     busName: options.busName ?? 'default',
+    actedOnKinds: [...new Set((options.actions ?? defaultActions()).actions.flatMap((action) => action.on))],
     pools,
     random,
     troubles: SeededRandom.derive(seed, 'troubles'),
@@ -237,7 +243,7 @@ function malformedEvent(generation: Generation, scripts: readonly Script[], vali
   const { troubles } = generation;
   const script = troubles.pick(scripts);
   const customer = script.conversation.participants[0] as LoadParticipant;
-  const kind = troubles.pick(ACTED_ON_KINDS);
+  const kind = troubles.pick(generation.actedOnKinds);
   const malformation = troubles.pick(MALFORMATIONS);
   const time = (script.steps[0]?.time ?? 0) + troubles.integer(0, 600) * SECOND;
   let conversationId = script.conversation.id;

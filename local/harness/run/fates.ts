@@ -1,12 +1,12 @@
 /**
- * Where each event of a run went: applied (its attributes are on its participant in the simulator),
- * not acted on, parked (a copy in a DLQ, traced back by the EventBridge id every copy carries) or lost.
+ * Where each event of a run went: applied (what its action writes is in the simulator: attributes on
+ * their participant, data table rows, tags), not acted on (no action matches it), parked (a copy in a DLQ, traced back by the EventBridge id every copy carries) or lost.
  */
-import { attributesFor, isActedOn } from '../../../functions/processor/attributes.js';
 import { ErrorName } from '../../../functions/shared/errors.js';
-import type { ActedOnKind, ConversationEventBody } from '../../../functions/shared/events.js';
+import { defaultActions } from '../../../tools/actions/index.js';
 import type { ParkedMessage } from '../../../tools/dlq/peek.js';
-import { parseEntry } from '../load/entry.js';
+import type { LoadConversation } from '../load/entry.js';
+import { expectedOutcome, type ExpectedWrite } from '../load/expected-state.js';
 import type { Observation, RunEvent, RunExpectations } from './observation.js';
 
 /** What became of one event. */
@@ -46,7 +46,7 @@ interface FateContext {
   observation: Observation;
   expectations: RunExpectations;
   parked: Map<string, ParkedMessage[]>;
-  customerOf: Map<string, string | undefined>;
+  conversations: ReadonlyMap<string, LoadConversation>;
 }
 
 function parkedFate(event: RunEvent, message: ParkedMessage, expectations: RunExpectations): EventFate {
@@ -54,28 +54,33 @@ function parkedFate(event: RunEvent, message: ParkedMessage, expectations: RunEx
   return message.errorName === ErrorName.InvalidEvent ? { fate: 'parked' } : { fate: 'parked', malformedNotParked: true };
 }
 
-/** The first write that carried every one of `attributes` to the participant. */
-function firstWriteAt(observation: Observation, conversationId: string, participantId: string, attributes: Record<string, string>): number | undefined {
+function includes(have: Record<string, string> | undefined, want: Record<string, string>): boolean {
+  return have !== undefined && Object.entries(want).every(([key, value]) => have[key] === value);
+}
+
+/** Whether the simulator holds what `write` writes. */
+function holds(observation: Observation, write: ExpectedWrite): boolean {
+  const { genesys } = observation;
+  if (write.type === 'participantAttributes') return includes(genesys.state[write.conversationId]?.[write.participantId], write.attributes);
+  if (write.type === 'dataTableRow') return includes(genesys.tables[write.datatableId]?.[write.key], write.values);
+  return genesys.tags[write.conversationId] === write.externalTag;
+}
+
+/** The first attributes write that carried every one of `write`'s attributes to its participant. */
+function firstWriteAt(observation: Observation, write: Extract<ExpectedWrite, { type: 'participantAttributes' }>): number | undefined {
   return observation.genesys.writes.find(
-    (write) =>
-      write.conversationId === conversationId &&
-      write.participantId === participantId &&
-      Object.entries(attributes).every(([key, value]) => write.attributes[key] === value),
+    (made) => made.conversationId === write.conversationId && made.participantId === write.participantId && includes(made.attributes, write.attributes),
   )?.time;
 }
 
-/** Applied when the simulator holds every attribute the event implies, else lost. */
-function writtenFate(kind: ActedOnKind, body: ConversationEventBody, index: number, context: FateContext): EventFate {
+/** Applied when the simulator holds every write the event's action implies, else lost; latency to its last attributes write. */
+function writtenFate(writes: readonly ExpectedWrite[], index: number, context: FateContext): EventFate {
   const { observation } = context;
-  const { conversationId } = body;
-  const participantId = body.participantId ?? context.customerOf.get(conversationId);
-  if (participantId === undefined) return { fate: 'lost' };
-  const attributes = attributesFor(kind, body);
-  const have = observation.genesys.state[conversationId]?.[participantId];
-  if (have === undefined || !Object.entries(attributes).every(([key, value]) => have[key] === value)) return { fate: 'lost' };
-  const writtenAt = firstWriteAt(observation, conversationId, participantId, attributes);
+  if (!writes.every((write) => holds(observation, write))) return { fate: 'lost' };
+  const times = writes.flatMap((write) => (write.type === 'participantAttributes' ? [firstWriteAt(observation, write)] : []));
   const sentAt = observation.publishedAt[index];
-  return writtenAt === undefined || sentAt === undefined ? { fate: 'applied' } : { fate: 'applied', latencyMs: Math.max(0, writtenAt - sentAt) };
+  if (sentAt === undefined || times.length === 0 || times.some((time) => time === undefined)) return { fate: 'applied' };
+  return { fate: 'applied', latencyMs: Math.max(0, Math.max(...(times as number[])) - sentAt) };
 }
 
 function fateOf(event: RunEvent, index: number, context: FateContext): EventFate {
@@ -83,11 +88,10 @@ function fateOf(event: RunEvent, index: number, context: FateContext): EventFate
   const copy = id === undefined ? undefined : context.parked.get(id)?.[0];
   if (copy !== undefined) return parkedFate(event, copy, context.expectations);
   if (event.expected === 'malformed') return { fate: 'lost', malformedNotParked: true };
-  const parsed = parseEntry(event.entry);
-  if (parsed === undefined) return { fate: 'lost' };
+  const outcome = expectedOutcome(event.entry, context.expectations.actions ?? defaultActions(), context.conversations);
   // Nothing to see in Genesys: done if the queue drained.
-  if (!isActedOn(parsed.kind)) return { fate: context.observation.drained ? 'notActedOn' : 'lost' };
-  return writtenFate(parsed.kind, parsed.body, index, context);
+  if (outcome === undefined) return { fate: context.observation.drained ? 'notActedOn' : 'lost' };
+  return writtenFate(outcome.writes, index, context);
 }
 
 /** The fate of every event of the expectations, by index. */
@@ -96,7 +100,7 @@ export function eventFates(observation: Observation, expectations: RunExpectatio
     observation,
     expectations,
     parked: parkedByEventId(observation.parked),
-    customerOf: new Map(expectations.conversations.map((c) => [c.id, c.participants.find((p) => p.purpose === 'customer')?.id])),
+    conversations: new Map(expectations.conversations.map((conversation) => [conversation.id, conversation])),
   };
   return expectations.events.map((event, index) => fateOf(event, index, context));
 }

@@ -2,6 +2,7 @@
  * The two inputs of a run's account (./accounting.ts): what the run is checked against, and what it
  * observed. Plain data, so the account is computed, and tested, without a stack.
  */
+import type { ActionsConfig } from '../../../tools/actions/index.js';
 import type { ParkedMessage } from '../../../tools/dlq/peek.js';
 import type { EventEntry, ExpectedState, LoadConversation } from '../load/entry.js';
 
@@ -16,6 +17,8 @@ export interface RunEvent {
 export interface RunExpectations {
   events: readonly RunEvent[];
   conversations: readonly LoadConversation[];
+  /** The actions the stack runs (default actions.yaml): what each event should write. */
+  actions?: ActionsConfig;
   /** Parked valid events this accepts were parked by design (a fault the run injects on purpose), not for want of retries. */
   parkedByDesign?: (message: ParkedMessage) => boolean;
 }
@@ -63,6 +66,10 @@ export interface Observation {
   genesys: {
     /** The simulator's attributes after the drain, of every conversation it knows. */
     state: ExpectedState;
+    /** The simulator's data table rows after the drain: `{datatableId: {key: row}}`. */
+    tables: Record<string, Record<string, Record<string, string>>>;
+    /** The simulator's conversation external tags after the drain: `{conversationId: externalTag}`. */
+    tags: Record<string, string>;
     requests: readonly GenesysRequest[];
     writes: readonly GenesysWrite[];
   };

@@ -135,7 +135,7 @@ async function collect(stack: LocalStack, start: RunStart): Promise<Pick<Observa
   const handedBack = (of: LocalStackStats): number => of.poller.reportedFailures + of.poller.failedBatches;
   return {
     parked: [...events, ...rule],
-    genesys: { state: simulator.state(), requests: simulator.ledger.requests.slice(start.requests), writes: simulator.ledger.writes.slice(start.writes) },
+    genesys: { state: simulator.state(), tables: simulator.tables(), tags: simulator.tags(), requests: simulator.ledger.requests.slice(start.requests), writes: simulator.ledger.writes.slice(start.writes) },
     duplicatesSuppressed: duplicatesSuppressed(stack, start.at),
     processorInvocations: invocations(stats) - invocations(start.stats),
     workflowRetries: stats.stepFunctions.taskRetries - start.stats.stepFunctions.taskRetries,

@@ -1,5 +1,8 @@
-import { ACTED_ON_KINDS, CONVERSATION_EVENT_KINDS, type ActedOnKind, type ConversationEventBody } from '../../functions/shared/events.js';
-import { ATTRIBUTE_PREFIX, attributesFor, isActedOn } from '../../functions/processor/attributes.js';
+import { CONVERSATION_EVENT_KINDS, type ConversationEventBody } from '../../functions/shared/events.js';
+import { ACTED_ON_KINDS, attributesFor, isActedOn } from '../helpers/default-actions.js';
+
+const ATTRIBUTE_PREFIX = 'aws.';
+type ActedOnKind = string;
 
 const CONVERSATION_ID = '2f7bf00a-0fc2-4d6a-9b56-92238191433e';
 const QUEUE_ID = 'b7c2e9a0-3f41-4d5e-8a6b-1c2d3e4f5a6b';
@@ -18,7 +21,7 @@ function permutations<T>(items: T[]): T[][] {
   return items.flatMap((item, index) => permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]));
 }
 
-describe('attributesFor', () => {
+describe('the default actions.yaml, as the fixed behaviour it replaces', () => {
   it.each<[ActedOnKind, Partial<ConversationEventBody>, Record<string, string>]>([
     ['customer.start', {}, { 'aws.customer.start': '2022-04-06T09:30:44.949Z' }],
     ['customer.end', { disconnectType: 'peer' }, { 'aws.customer.end': '2022-04-06T09:30:44.949Z', 'aws.customer.end.disconnectType': 'peer' }],
@@ -87,7 +90,7 @@ describe('attributesFor', () => {
   });
 });
 
-describe('isActedOn', () => {
+describe('the kinds the default actions.yaml acts on', () => {
   it.each(ACTED_ON_KINDS)('acts on %s', (kind) => {
     expect(isActedOn(kind)).toBe(true);
   });
