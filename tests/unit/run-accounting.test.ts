@@ -2,7 +2,10 @@ import { attributesFor, isActedOn } from '../helpers/default-actions.js';
 import { MetricName } from '../../functions/shared/metrics-sink.js';
 import type { ParkedMessage } from '../../tools/dlq/peek.js';
 import { parseEntry, type EventEntry } from '../../local/harness/load/entry.js';
-import { expectedState } from '../../local/harness/load/expected-state.js';
+import { resolve } from 'node:path';
+import { expectedGenesys, expectedState } from '../../local/harness/load/expected-state.js';
+import { readActions } from '../../tools/actions/index.js';
+import { PROJECT_ROOT } from '../../template/index.js';
 import { generateConversationEvents, type GeneratedLoad } from '../../local/harness/load/generate.js';
 import { account } from '../../local/harness/run/accounting.js';
 import { metricTotal } from '../../local/harness/run/emf.js';
@@ -198,5 +201,38 @@ describe('metricTotal', () => {
     expect(metricTotal(log, MetricName.DuplicatesSuppressed)).toBe(6);
     expect(metricTotal(log, MetricName.EventsApplied, START)).toBe(6);
     expect(metricTotal('', MetricName.DuplicatesSuppressed)).toBe(0);
+  });
+});
+
+describe('account, under another actions file', () => {
+  const example = readActions(resolve(PROJECT_ROOT, 'docs/examples/actions.example.yaml'));
+  const load = generateConversationEvents({ conversations: 4, seed: 5, actions: example });
+  const valid = load.events.filter((event) => event.expected === 'valid');
+  const expected = expectedGenesys(valid, load.conversations, example);
+  const rowsOf = (rows: typeof expected.rows): Observation['genesys']['tables'] =>
+    Object.fromEntries(Object.entries(rows).map(([table, byKey]) => [table, Object.fromEntries(Object.entries(byKey).map(([key, row]) => [key, { ...row, key }]))]));
+  const observed = (tables: Observation['genesys']['tables']): Observation =>
+    observationOf(load, { genesys: { state: expected.attributes, tables, tags: {}, requests: [], writes: [] } });
+  const expectations: RunExpectations = { events: load.events, conversations: load.conversations, actions: example };
+
+  it('expects the rows, the customer and agent attributes the file writes, and none of the default file', () => {
+    expect(Object.values(expected.rows).flatMap((byKey) => Object.keys(byKey)).length).toBeGreaterThan(0);
+    const keys = Object.values(expected.attributes).flatMap((participants) => Object.values(participants).flatMap((attributes) => Object.keys(attributes)));
+    expect(keys.some((key) => key.startsWith('crm.wrapup.'))).toBe(true);
+    expect(keys.some((key) => key === 'crm.agentEnded')).toBe(true);
+    expect(keys.some((key) => key.startsWith('aws.'))).toBe(false);
+  });
+
+  it('accounts an event applied only when its data table row is there, and says which row is missing', () => {
+    const complete = account(observed(rowsOf(expected.rows)), expectations);
+    expect(complete).toMatchObject({ lost: 0, state: { matches: true } });
+    const [table, byKey] = Object.entries(expected.rows)[0]!;
+    const [missingKey] = Object.keys(byKey);
+    const { [missingKey!]: _missing, ...rest } = byKey;
+    const incomplete = account(observed(rowsOf({ ...expected.rows, [table]: rest })), expectations);
+    expect(incomplete.lost).toBe(1);
+    expect(incomplete.state.matches).toBe(false);
+    expect(incomplete.state.mismatches.length).toBeGreaterThan(0);
+    for (const mismatch of incomplete.state.mismatches) expect(mismatch).toMatch(new RegExp(`^data table row ${table}/${missingKey} \\w+: expected "[^"]+", found undefined$`));
   });
 });

@@ -41,7 +41,8 @@ export function parseEntry(entry: EventEntry): ConversationEvent | undefined {
       'detail-type': entry.DetailType,
       source: entry.Source,
       account: '000000000000',
-      time: entry.Time?.toISOString(),
+      // EventBridge writes `time` to the second (`2024-01-15T09:00:00Z`), as templates then read it.
+      time: entry.Time?.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       region: 'us-east-1',
       resources: entry.Resources ?? [],
       detail: JSON.parse(entry.Detail) as unknown,

@@ -58,12 +58,30 @@ export function expectedOutcome(item: EntryOrEvent, actions: ActionsConfig, know
  * (default actions.yaml). Independent of order and repeats: the order rule (docs/actions.md) sees to that.
  */
 export function expectedState(events: readonly EntryOrEvent[], conversations?: readonly LoadConversation[], actions: ActionsConfig = defaultActions()): ExpectedState {
+  return expectedGenesys(events, conversations, actions).attributes;
+}
+
+/** Everything the pipeline should leave in Genesys, each as `{outer: {inner: {key: value}}}`: comparable alike. */
+export interface ExpectedGenesys {
+  /** `{conversationId: {participantId: attributes}}`. */
+  attributes: ExpectedState;
+  /** `{datatableId: {key: row without its key}}`. */
+  rows: ExpectedState;
+  /** `{conversationId: {conversation: {externalTag}}}`. */
+  tags: ExpectedState;
+}
+
+/** What `events` should leave in Genesys under `actions`: attributes, data table rows and tags. */
+export function expectedGenesys(events: readonly EntryOrEvent[], conversations: readonly LoadConversation[] | undefined, actions: ActionsConfig): ExpectedGenesys {
   const known = conversations === undefined ? undefined : new Map(conversations.map((c) => [c.id, c]));
-  const state: ExpectedState = {};
+  const expected: ExpectedGenesys = { attributes: {}, rows: {}, tags: {} };
+  const merge = (into: ExpectedState, outer: string, inner: string, values: Record<string, string>): void => void Object.assign(((into[outer] ??= {})[inner] ??= {}), values);
   for (const item of events) {
     for (const write of expectedOutcome(item, actions, known)?.writes ?? []) {
-      if (write.type === 'participantAttributes') Object.assign(((state[write.conversationId] ??= {})[write.participantId] ??= {}), write.attributes);
+      if (write.type === 'participantAttributes') merge(expected.attributes, write.conversationId, write.participantId, write.attributes);
+      else if (write.type === 'dataTableRow') merge(expected.rows, write.datatableId, write.key, write.values);
+      else merge(expected.tags, write.conversationId, 'conversation', { externalTag: write.externalTag });
     }
   }
-  return state;
+  return expected;
 }

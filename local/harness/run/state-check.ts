@@ -1,6 +1,7 @@
-/** The attributes Genesys holds after a run, against what the run's events imply. */
+/** What Genesys holds after a run (attributes, data table rows, tags), against what the run's events imply under its actions. */
 import type { ExpectedState } from '../load/entry.js';
-import { expectedState } from '../load/expected-state.js';
+import { defaultActions } from '../../../tools/actions/index.js';
+import { expectedGenesys } from '../load/expected-state.js';
 import { parkedByEventId } from './fates.js';
 import type { Observation, RunExpectations } from './observation.js';
 import type { RunSummary } from './summary.js';
@@ -51,10 +52,19 @@ export function checkState(observation: Observation, expectations: RunExpectatio
     const id = observation.eventIds[index];
     return id !== undefined && parked.has(id);
   };
-  const expected = expectedState(valid.filter((item) => !isParked(item)).map(({ event }) => event.entry), expectations.conversations);
-  const tolerated = expectedState(valid.filter(isParked).map(({ event }) => event.entry), expectations.conversations);
+  const actions = expectations.actions ?? defaultActions();
+  const expected = expectedGenesys(valid.filter((item) => !isParked(item)).map(({ event }) => event.entry), expectations.conversations, actions);
+  const tolerated = expectedGenesys(valid.filter(isParked).map(({ event }) => event.entry), expectations.conversations, actions);
   const touched = new Set(expectations.conversations.map((c) => c.id));
-  const actual = Object.fromEntries(Object.entries(observation.genesys.state).filter(([conversationId]) => touched.has(conversationId)));
-  const { participants, mismatches } = compareState(expected, actual, tolerated);
-  return { participants, matches: mismatches.length === 0, mismatches: mismatches.slice(0, LISTED_MISMATCHES) };
+  const ofRun = (state: ExpectedState): ExpectedState => Object.fromEntries(Object.entries(state).filter(([conversationId]) => touched.has(conversationId)));
+  const { genesys } = observation;
+  const tags = Object.fromEntries(Object.entries(genesys.tags).map(([conversationId, externalTag]) => [conversationId, { conversation: { externalTag } }]));
+  const rows = Object.fromEntries(Object.entries(genesys.tables).map(([table, byKey]) => [table, Object.fromEntries(Object.entries(byKey).map(([key, { key: _key, ...row }]) => [key, row]))]));
+  const { participants, mismatches } = compareState(expected.attributes, ofRun(genesys.state), tolerated.attributes);
+  const all = [
+    ...mismatches,
+    ...compareState(expected.rows, rows, tolerated.rows).mismatches.map((mismatch) => `data table row ${mismatch}`),
+    ...compareState(expected.tags, ofRun(tags), tolerated.tags).mismatches.map((mismatch) => `tag of ${mismatch}`),
+  ];
+  return { participants, matches: all.length === 0, mismatches: all.slice(0, LISTED_MISMATCHES) };
 }
