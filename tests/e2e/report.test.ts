@@ -67,7 +67,7 @@ describe('run report', () => {
     const rendered = JSON.parse(decode(/<body[^>]*data-rendered="([^"]*)"/.exec(dom)?.[1] ?? '{}')) as Record<string, number>;
     const charts = [...dom.matchAll(/<svg[^>]*data-chart="([^"]+)"[^>]*data-marks="(\d+)"[^>]*>([\s\S]*?)<\/svg>/g)];
 
-    expect(charts.map(([, id]) => id)).toEqual(['applied', 'genesys', 'queue', 'latency', 'parked']);
+    expect(charts.map(([, id]) => id)).toEqual(['applied', 'genesys', 'queue', 'latency', 'actions', 'parked']);
     for (const [, id, declared, body] of charts) {
       const marks = (body?.match(/class="mark"/g) ?? []).length;
       expect({ id, marks }).toEqual({ id, marks: Number(declared) });
@@ -101,6 +101,13 @@ describe('run report', () => {
     for (const [reason, count] of Object.entries(summary.parkedByReason)) {
       expect(parked).toContain(`<title>${reason}: ${count}</title>`);
     }
+  });
+
+  it('shows the writes of each action of actions.yaml, as many as the summary counts', () => {
+    const actions = /<svg[^>]*data-chart="actions"[\s\S]*?<\/svg>/.exec(dom)?.[0] ?? '';
+    expect(Object.keys(summary.byAction)).toEqual(['customer-start', 'customer-end', 'acd-start', 'acd-end', 'user-start', 'user-end', 'acw']);
+    expect(Object.values(summary.byAction).reduce((total, { writes }) => total + writes, 0)).toBeGreaterThan(0);
+    for (const [action, { writes }] of Object.entries(summary.byAction)) expect(actions).toContain(`<title>${action}: ${writes}</title>`);
   });
 
   it('embeds the summary it was made from', () => {

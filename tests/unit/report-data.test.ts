@@ -7,6 +7,8 @@ const summary: RunSummary = {
   in: 10,
   applied: 7,
   notActedOn: 1,
+  filteredByRule: 1,
+  byAction: { 'customer-start': { applied: 4, writes: 4 }, acw: { applied: 3, writes: 3 } },
   parked: 2,
   parkedByReason: { InvalidEvent: 1, 'Genesys.Forbidden': 1 },
   lost: 0,

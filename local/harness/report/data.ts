@@ -31,6 +31,8 @@ export interface ReportData {
   latencyBins: { from: number; to: number; count: number }[];
   latency: RunSummary['latencyMs'];
   parkedByReason: { reason: string; count: number }[];
+  /** Per action of the run's actions file, in the file's order: the events it applied and the writes they made. */
+  byAction: { action: string; applied: number; writes: number }[];
 }
 
 /** How many buckets a time series aims for: fine enough to see bursts, coarse enough to read. */
@@ -82,6 +84,7 @@ export function figuresOf(summary: RunSummary): Figure[] {
     figure('in', 'events in', summary.in),
     figure('applied', 'applied in Genesys', summary.applied, undefined, 'good'),
     figure('notActedOn', 'not acted on (by design)', summary.notActedOn),
+    figure('filteredByRule', 'of them kept from SQS by the rule', summary.filteredByRule),
     figure('parked', 'parked in the DLQ', summary.parked, undefined, summary.parked > 0 ? 'warn' : undefined),
     figure('lost', 'lost', summary.lost, undefined, summary.lost > 0 ? 'bad' : 'good'),
     figure('duplicates', 'duplicates suppressed', summary.duplicates),
@@ -134,5 +137,6 @@ export function reportData(input: { summary: RunSummary; series: RunSeries; titl
     parkedByReason: Object.entries(summary.parkedByReason)
       .sort(([, a], [, b]) => b - a)
       .map(([reason, count]) => ({ reason, count })),
+    byAction: Object.entries(summary.byAction).map(([action, { applied: events, writes }]) => ({ action, applied: events, writes })),
   };
 }

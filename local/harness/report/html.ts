@@ -80,6 +80,7 @@ function charts(data: ReportData): string {
     { name: 'workflows running', color: '#2ca02c', points: data.queue.map((s) => [s.time, s.workflows]) },
     { name: 'parked (DLQ)', color: '#d62728', points: data.queue.map((s) => [s.time, s.parked]) },
   ];
+  const actions = data.byAction.map(({ action, writes }, index) => ({ label: action, value: writes, color: REASON_COLORS[index % REASON_COLORS.length] as string }));
   const reasons = data.parkedByReason.map(({ reason, count }, index) => ({ label: reason, value: count, color: REASON_COLORS[index % REASON_COLORS.length] as string }));
   return [
     section('applied', 'Applied per second', 'Writes the Genesys simulator applied, per second, over the run.', lineChart({ id: 'applied', xLabel: seconds, yLabel: 'writes per second' }, applied)),
@@ -100,6 +101,12 @@ function charts(data: ReportData): string {
         { label: `p95 ${Math.round(data.latency.p95)} ms`, value: data.latency.p95 },
         { label: `p99 ${Math.round(data.latency.p99)} ms`, value: data.latency.p99 },
       ]),
+    ),
+    section(
+      'actions',
+      'Writes per action',
+      `Genesys writes the applied events made, per action of the actions file (${data.byAction.map(({ action, applied }) => `${action}: ${applied} events`).join(', ') || 'none'}).`,
+      horizontalBars({ id: 'actions', xLabel: '', yLabel: 'writes by action' }, actions),
     ),
     section('parked', 'Parked by reason', 'Messages in the dead-letter queues at the end of the run, by errorName: npm run dlq -- list shows them.', horizontalBars({ id: 'parked', xLabel: '', yLabel: 'parked messages by reason' }, reasons)),
   ].join('\n');

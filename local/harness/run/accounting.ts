@@ -3,6 +3,7 @@
  * it cost. A pure function, no I/O, so it is tested without a stack (tests/unit/run-accounting.test.ts).
  */
 import { countByErrorName } from '../dead-letters.js';
+import { defaultActions } from '../../../tools/actions/index.js';
 import { eventFates, type EventFate } from './fates.js';
 import { genesysTotals } from './genesys-requests.js';
 import type { Observation, RunExpectations, RunEvent } from './observation.js';
@@ -54,6 +55,18 @@ function fateCounts(fates: readonly EventFate[]): Pick<RunSummary, 'applied' | '
   };
 }
 
+/** Applied events and their writes per action, every action of the file listed (those that applied none with zeros). */
+function byAction(fates: readonly EventFate[], expectations: RunExpectations): RunSummary['byAction'] {
+  const counts: RunSummary['byAction'] = Object.fromEntries((expectations.actions ?? defaultActions()).actions.map((action) => [action.name, { applied: 0, writes: 0 }]));
+  for (const { action } of fates) {
+    if (action === undefined) continue;
+    const count = (counts[action.name] ??= { applied: 0, writes: 0 });
+    count.applied += 1;
+    count.writes += action.writes;
+  }
+  return counts;
+}
+
 /** The summary of a run: every event accounted for, and what the run cost in requests, retries and time. */
 export function account(observation: Observation, expectations: RunExpectations): RunSummary {
   const fates = eventFates(observation, expectations);
@@ -64,6 +77,8 @@ export function account(observation: Observation, expectations: RunExpectations)
     in: observation.sent,
     applied: counts.applied,
     notActedOn: counts.notActedOn,
+    filteredByRule: fates.filter((fate) => fate.filteredByRule === true).length,
+    byAction: byAction(fates, expectations),
     parked: observation.parked.length,
     parkedByReason: countByErrorName(observation.parked),
     lost: counts.lost,

@@ -3,7 +3,8 @@
  * their participant, data table rows, tags), not acted on (no action matches it), parked (a copy in a DLQ, traced back by the EventBridge id every copy carries) or lost.
  */
 import { ErrorName } from '../../../functions/shared/errors.js';
-import { defaultActions } from '../../../tools/actions/index.js';
+import { kindOfTopic } from '../../../functions/shared/events.js';
+import { defaultActions, kindsOf, type ActionsConfig } from '../../../tools/actions/index.js';
 import type { ParkedMessage } from '../../../tools/dlq/peek.js';
 import type { LoadConversation } from '../load/entry.js';
 import { expectedOutcome, type ExpectedWrite } from '../load/expected-state.js';
@@ -12,6 +13,10 @@ import type { Observation, RunEvent, RunExpectations } from './observation.js';
 /** What became of one event. */
 export interface EventFate {
   fate: 'applied' | 'notActedOn' | 'parked' | 'lost';
+  /** An applied event: the action that wrote it, and how many writes it made. */
+  action?: { name: string; writes: number };
+  /** A not acted on event of a kind no action uses: the rule kept it from SQS. */
+  filteredByRule?: true;
   /** Sent → first write of its attributes (applied events whose write the simulator recorded). */
   latencyMs?: number;
   /** A valid event parked, and not by design: the faults outlasted the retries. */
@@ -47,6 +52,9 @@ interface FateContext {
   expectations: RunExpectations;
   parked: Map<string, ParkedMessage[]>;
   conversations: ReadonlyMap<string, LoadConversation>;
+  /** The kinds the rule forwards to SQS under the run's actions. */
+  ruleKinds: ReadonlySet<string>;
+  actions: ActionsConfig;
 }
 
 function parkedFate(event: RunEvent, message: ParkedMessage, expectations: RunExpectations): EventFate {
@@ -88,19 +96,27 @@ function fateOf(event: RunEvent, index: number, context: FateContext): EventFate
   const copy = id === undefined ? undefined : context.parked.get(id)?.[0];
   if (copy !== undefined) return parkedFate(event, copy, context.expectations);
   if (event.expected === 'malformed') return { fate: 'lost', malformedNotParked: true };
-  const outcome = expectedOutcome(event.entry, context.expectations.actions ?? defaultActions(), context.conversations);
+  const outcome = expectedOutcome(event.entry, context.actions, context.conversations);
   // Nothing to see in Genesys: done if the queue drained.
-  if (outcome === undefined) return { fate: context.observation.drained ? 'notActedOn' : 'lost' };
-  return writtenFate(outcome.writes, index, context);
+  if (outcome === undefined) {
+    if (!context.observation.drained) return { fate: 'lost' };
+    const kind = kindOfTopic(event.entry.DetailType);
+    return kind !== undefined && !context.ruleKinds.has(kind) ? { fate: 'notActedOn', filteredByRule: true } : { fate: 'notActedOn' };
+  }
+  const fate = writtenFate(outcome.writes, index, context);
+  return fate.fate === 'applied' ? { ...fate, action: { name: outcome.action, writes: outcome.writes.length } } : fate;
 }
 
 /** The fate of every event of the expectations, by index. */
 export function eventFates(observation: Observation, expectations: RunExpectations): EventFate[] {
+  const actions = expectations.actions ?? defaultActions();
   const context: FateContext = {
     observation,
     expectations,
     parked: parkedByEventId(observation.parked),
     conversations: new Map(expectations.conversations.map((conversation) => [conversation.id, conversation])),
+    actions,
+    ruleKinds: new Set(kindsOf(actions)),
   };
   return expectations.events.map((event, index) => fateOf(event, index, context));
 }

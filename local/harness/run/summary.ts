@@ -4,8 +4,12 @@
 export interface RunSummary {
   in: number;
   applied: number;
-  /** Valid events of kinds the workflow routes past Genesys (e.g. flow.start): done, nothing to write. */
+  /** Valid events no action matches: done, nothing to write (filtered by the rule, or routed past Genesys by the workflow). */
   notActedOn: number;
+  /** Of those, events of a kind no action uses, which the rule keeps from SQS. */
+  filteredByRule: number;
+  /** Per action of the run's actions file: the events it applied and the Genesys writes they made. */
+  byAction: Record<string, { applied: number; writes: number }>;
   parked: number;
   parkedByReason: Record<string, number>;
   lost: number;
