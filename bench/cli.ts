@@ -13,6 +13,8 @@ import { PROJECT_ROOT, functionProperty, loadTemplate } from '../template/index.
 import { runMain } from '../tools/cli.js';
 import { coldStart } from './cold-start.js';
 import { PRICES, biggestLever, costPerMillionEvents, defaultTracedShare, type CostInputs } from './cost.js';
+import { forwardedNotActedOn, subscriptionCost, subscriptionMix } from './subscription.js';
+import { ACTIONS_PATH, readActions } from '../tools/actions/index.js';
 import { goodput, type GoodputResult, type GoodputSettings } from './goodput.js';
 import { renderMarkdown } from './markdown.js';
 import { handlerOverhead } from './overhead.js';
@@ -84,8 +86,31 @@ function keepingUpInputs(run: KeepingUpResult, memory: { dispatcher: number; pro
   };
 }
 
+/** The worked examples of docs/actions.md: three actions on acw, acd.end and user.end. */
+const EXAMPLE_ACTIONS_PATH = resolve(PROJECT_ROOT, 'docs/examples/actions.example.yaml');
+
+/** Subscription mixes are taken from this many generated conversations (seed 11), per actions file. */
+const SUBSCRIPTION_CONVERSATIONS = 500;
+
+/**
+ * What the rule's filter saves per million events delivered, for the default file and the worked examples: an
+ * acted-on event costs what keeping up costs, a forwarded one no action uses what the forwarded run cost, a filtered
+ * one only EventBridge's publish.
+ */
+function subscriptionModel(actedOnTotal: number, forwardedRun: KeepingUpResult, memory: { dispatcher: number; processor: number }): BenchReport['cost']['subscription'] {
+  const forwardedInputs = keepingUpInputs(forwardedRun, memory);
+  const forwarded = { inputs: forwardedInputs, ...costPerMillionEvents(forwardedInputs), run: forwardedRun };
+  const perEvent = { actedOn: actedOnTotal, forwardedNotActedOn: forwarded.total, filtered: PRICES.eventBridgePerMillionEvents };
+  const files = [ACTIONS_PATH, EXAMPLE_ACTIONS_PATH].map((path) => {
+    const actions = readActions(path);
+    const mix = subscriptionMix(actions, SUBSCRIPTION_CONVERSATIONS, 11);
+    return { file: actions.file, mix, ...subscriptionCost(mix, perEvent) };
+  });
+  return { forwarded, files };
+}
+
 /** The cost model in its three regimes: design and baseline overloaded (the goodput runs), the design keeping up. */
-function costModel(runs: { design: GoodputResult; baseline: GoodputResult }, local: ThroughputResult, settings: GoodputSettings): BenchReport['cost'] {
+function costModel(runs: { design: GoodputResult; baseline: GoodputResult }, local: ThroughputResult, settings: GoodputSettings, forwardedRun: KeepingUpResult): BenchReport['cost'] {
   const template = loadTemplate();
   const memoryOf = (id: string): number => Number(functionProperty(template, id, 'MemorySize') ?? 256);
   const memory = { dispatcher: memoryOf('DispatcherFunction'), processor: memoryOf('ProcessorFunction') };
@@ -101,6 +126,7 @@ function costModel(runs: { design: GoodputResult; baseline: GoodputResult }, loc
     baseline: { inputs: baseline, ...baselineCost },
     keepingUp: { inputs: keepingUp, ...costPerMillionEvents(keepingUp), run: local.keepingUp },
     lever: biggestLever(designCost, baselineCost),
+    subscription: subscriptionModel(costPerMillionEvents(keepingUp).total, forwardedRun, memory),
   };
 }
 
@@ -127,7 +153,9 @@ async function main(): Promise<number> {
   log('local throughput');
   const local = await throughput({ events: quick ? 40 : 600, perKind: quick ? 10 : 60, keepingUpEvents: quick ? 20 : 150, timeScale: 1, seed: 3 }, log);
 
-  const cost = costModel(runs, local, settings);
+  log('a forwarded event no action uses (the rule before it followed actions.yaml)');
+  const forwardedRun = await forwardedNotActedOn(readActions(), quick ? 20 : 150, 13, log);
+  const cost = costModel(runs, local, settings, forwardedRun);
   const report: BenchReport = {
     quick,
     machine,

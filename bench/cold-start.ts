@@ -99,6 +99,12 @@ export const DEPENDENCY_PROBES: readonly DependencyProbe[] = [
   },
   { name: 'Secrets Manager client, constructed', source: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'; const client = new SecretsManagerClient({}); export const handler = () => client;" },
   { name: 'Powertools Parameters SecretsProvider', source: "import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets'; const secrets = new SecretsProvider(); export const handler = () => secrets;" },
+  {
+    // What actions.yaml added to the processor (docs/actions.md): the plan parser and the template renderer. Probes sit in .local/bench/probes/<n>/.
+    name: 'the actions plan parser and renderer (functions/shared/actions)',
+    source:
+      "import { planOfPayload } from '../../../../functions/shared/actions/plan.js'; import { renderPlan } from '../../../../functions/shared/actions/render.js'; export const handler = (plan: unknown, input: never) => renderPlan(planOfPayload(plan), input);",
+  },
 ];
 
 /** One probe's figures. */

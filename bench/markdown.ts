@@ -99,6 +99,43 @@ function costSection(report: BenchReport): string[] {
     'Model inputs per event (measured; overloaded waits scaled back to real time):',
     '',
     table(['input', 'design, overloaded', 'baseline, overloaded', 'design, keeping up'], inputs),
+    '',
+    ...subscriptionSection(report),
+  ];
+}
+
+/** What the rule's filter saves for a realistic subscription, per actions file. */
+function subscriptionSection(report: BenchReport): string[] {
+  const { forwarded, files } = report.cost.subscription;
+  const kinds = [...new Set(files.flatMap(({ mix }) => Object.keys(mix.byKind)))].sort();
+  return [
+    '### What the rule\'s filter saves (actions.yaml)',
+    '',
+    'Genesys delivers every conversation kind a subscription names; an actions file acts on a few. The rule now forwards',
+    'only the kinds the file uses (docs/actions.md). Before, every kind reached SQS: an event no action used still cost an',
+    `SQS message, a dispatcher slot, two idempotency writes and an Express execution. Measured: ${forwarded.run.events} such events`,
+    `(kinds the default file does not use) at ${forwarded.run.ratePerSecond} a second through a stack whose rule forwards every kind:`,
+    `**$${round(forwarded.total, 2)} per million**, against $${round(report.cost.prices.eventBridgePerMillionEvents, 2)} (EventBridge's publish only) once the rule filters them.`,
+    'The mix is the load generator\'s conversations (no outbound campaigns or voicemail), plus the `attributes` event Genesys',
+    'raises for every attributes write the pipeline makes; acted-on events cost what keeping up costs above.',
+    '',
+    table(
+      ['actions file', 'delivered', 'acted on', 'routed past', 'filtered by the rule', '$/M delivered, every kind', '$/M delivered, the file\'s kinds', 'saving $/M delivered'],
+      files.map(({ file, mix, everyKind, fileKinds, saving }) => [
+        file,
+        mix.delivered,
+        mix.actedOn,
+        mix.routedPast,
+        mix.delivered - mix.actedOn - mix.routedPast,
+        round(everyKind, 2),
+        round(fileKinds, 2),
+        `**${round(saving, 2)}** (${round((100 * saving) / Math.max(1e-9, everyKind), 1)} %)`,
+      ]),
+    ),
+    '',
+    'Events delivered per kind:',
+    '',
+    table(['actions file', ...kinds], files.map(({ file, mix }) => [file, ...kinds.map((kind) => mix.byKind[kind] ?? 0)])),
   ];
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ColdStartResult } from './cold-start.js';
 import type { CostBreakdown, CostInputs, PRICES } from './cost.js';
+import type { SubscriptionMix } from './subscription.js';
 import { kb, ok, pct, referenceOf } from './format.js';
 import type { GoodputResult, GoodputSettings } from './goodput.js';
 import type { MachineInfo } from './stats.js';
@@ -31,6 +32,13 @@ export interface BenchReport {
     /** The design while it keeps up with the offered load (no limiter waits, no retries), and the run it was measured on. */
     keepingUp: CostBreakdown & { inputs: CostInputs; run: KeepingUpResult };
     lever: { line: string; saving: number };
+    /** What the rule's filter saves for a realistic subscription (bench/subscription.ts). */
+    subscription: {
+      /** A forwarded event no action uses (the rule before issue 12), keeping up: its inputs, cost and run. */
+      forwarded: CostBreakdown & { inputs: CostInputs; run: KeepingUpResult };
+      /** Per actions file: the mix of kinds delivered and $ per million events delivered with every kind forwarded, and with the file's. */
+      files: { file: string; mix: SubscriptionMix; everyKind: number; fileKinds: number; saving: number }[];
+    };
   };
 }
 

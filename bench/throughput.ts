@@ -2,6 +2,7 @@
  * Local throughput on the local stack with no Genesys limit and where the CPU time goes, requests per
  * event with and without participantId, and the paced run at the real limit the cost model reads.
  */
+import type { LoadConversation } from '../local/harness/load/entry.js';
 import { generateConversationEvents } from '../local/harness/load/generate.js';
 import { runLoad, type RunEvent, type RunSummary } from '../local/harness/run.js';
 import { startLocalStack, type LocalStack } from '../local/stack/index.js';
@@ -59,15 +60,14 @@ function motoCpuMs(): number {
 }
 
 /**
- * Events of the goodput runs' kind (acted on, one PATCH each) offered at the real limit on a warm stack
- * with the template's batch settings, in real time: nothing waits for a limiter, nothing retries.
+ * `load` offered at the real limit on a warm stack with the template's batch settings, in real time:
+ * nothing waits for a limiter, nothing retries. What the cost model reads per event.
  */
-async function keepUp(stack: LocalStack, timing: InvocationTiming, count: number, seed: number, log: (line: string) => void): Promise<KeepingUpResult> {
-  const { events, conversations } = writeEvents(count, seed);
-  log(`  keeping up: ${events.length} events at ${REAL_LIMIT_EVENTS_PER_SECOND}/s with the template's batch settings`);
+export async function pacedRun(stack: LocalStack, timing: InvocationTiming, load: { events: RunEvent[]; conversations: LoadConversation[] }, label: string, log: (line: string) => void): Promise<KeepingUpResult> {
+  log(`  ${label}: ${load.events.length} events at ${REAL_LIMIT_EVENTS_PER_SECOND}/s with the template's batch settings`);
   const before = structuredClone(timing.totals);
   const logBefore = logSize(stack);
-  const summary = await runLoad(stack, { events, conversations, ratePerSecond: REAL_LIMIT_EVENTS_PER_SECOND });
+  const summary = await runLoad(stack, { ...load, ratePerSecond: REAL_LIMIT_EVENTS_PER_SECOND });
   const logBytes = logSize(stack) - logBefore;
   const delta = (fn: string): InvocationTotals => {
     const after = timing.totals[fn] ?? { ms: 0, count: 0, records: 0 };
@@ -84,7 +84,7 @@ async function keepUp(stack: LocalStack, timing: InvocationTiming, count: number
     dispatcherInvocationsPerEvent: perEvent(dispatcher.count),
     dispatcherSecondsPerEvent: perEvent(dispatcher.ms / 1000),
     processorInvocationsPerEvent: perEvent(processor.count),
-    processorSecondsPerInvocation: ratio(processor.ms / 1000, processor.count),
+    processorSecondsPerInvocation: processor.count === 0 ? 0 : ratio(processor.ms / 1000, processor.count),
     logBytesPerEvent: perEvent(logBytes),
   };
 }
@@ -119,7 +119,7 @@ export async function throughput(
     const withSummary = await runLoad(stack, { events: withParticipant.events, conversations: withParticipant.conversations, ratePerSecond: 0 });
     const withoutParticipant = writeEvents(settings.perKind, settings.seed + 2, 1, customer);
     const withoutSummary = await runLoad(stack, { events: withoutParticipant.events, conversations: withoutParticipant.conversations, ratePerSecond: 0 });
-    const keepingUp = await keepUp(stack, timing, settings.keepingUpEvents, settings.seed + 3, log);
+    const keepingUp = await pacedRun(stack, timing, writeEvents(settings.keepingUpEvents, settings.seed + 3), 'keeping up', log);
     const stats = stack.stats();
     const processorEnvironments = stats.lambda[PROCESSOR]?.coldStarts ?? 0;
     const tokenRequests = summary.tokenRequests + withSummary.tokenRequests + withoutSummary.tokenRequests;

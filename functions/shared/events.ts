@@ -66,6 +66,8 @@ export interface WorkflowInput {
   body: ConversationEventBody;
   /** The plan of the action that matched, put here by the workflow's routing (functions/shared/actions/plan.ts). */
   action?: unknown;
+  /** What the action's own step returned, put here by the workflow (`ResultPath: $.step`). */
+  step?: unknown;
 }
 
 /** A parsed and validated conversation event. */
@@ -216,5 +218,6 @@ export function parseWorkflowInput(value: unknown): WorkflowInput {
   if (time !== undefined) input.time = time;
   if (detail !== undefined) input.detail = detail;
   if (value.action !== undefined) input.action = value.action;
+  if (value.step !== undefined) input.step = value.step;
   return input;
 }

@@ -66,6 +66,17 @@ function numberOption(values: Record<string, unknown>, name: string, fallback: n
   return value;
 }
 
+/**
+ * `actions`, when no action has its own step: what a step returns is the user's code, so the run could not say what
+ * the writes should be. The local stack runs steps; tests/e2e/own-step.test.ts shows how to check one.
+ * @throws ActionsError naming the action.
+ */
+function withoutSteps(actions: ActionsConfig): ActionsConfig {
+  const stepped = actions.actions.find((action) => action.step !== undefined);
+  if (stepped === undefined) return actions;
+  throw new ActionsError(`${actions.file}: action "${stepped.name}" has its own step: npm start cannot know what it returns, so it cannot check the writes (docs/actions.md, "Your own step")`);
+}
+
 /** The settings of the command line, or undefined when it asks for help. */
 function parseSettings(): Settings | undefined {
   const { values } = parseArgs({
@@ -97,7 +108,7 @@ function parseSettings(): Settings | undefined {
     timeScale: numberOption(values, 'time-scale', 1, (n) => n >= 1),
     drainTimeoutSeconds: numberOption(values, 'drain-timeout', 600, (n) => n > 0),
     eventsFile: values['events-file'],
-    actions: values.actions === undefined ? defaultActions() : readActions(resolve(values.actions)),
+    actions: values.actions === undefined ? defaultActions() : withoutSteps(readActions(resolve(values.actions))),
     json: values.json,
     report: values.report ?? DEFAULT_REPORT_FILE,
     keepRunning: values['keep-running'] === true,

@@ -2,10 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { PROJECT_ROOT, loadTemplate, type Template } from '../../template/index.js';
-import { ActionsError, eventPatternOf, RULE_LOGICAL_ID, staleFiles, withRouting, WORKFLOW_LOGICAL_ID, defaultActions, type ActionsConfig } from '../../tools/actions/index.js';
+import { ActionsError, definitionTextFor, eventPatternOf, RULE_LOGICAL_ID, staleFiles, WORKFLOW_LOGICAL_ID, defaultActions, type ActionsConfig } from '../../tools/actions/index.js';
 import type { GenesysSimulatorOptions } from '../genesys-sim/server.js';
 import type { FaultProxy } from './fault-proxy.js';
-import type { DefinitionTransform } from './stepfunctions/definition.js';
+import type { DefinitionSourceRewrite, DefinitionTransform } from './stepfunctions/definition.js';
 
 /** The partner event source name locally, unless the parameters name one. */
 export const LOCAL_EVENT_SOURCE_NAME = 'aws.partner/genesys.com/cloud/local-org/local';
@@ -69,7 +69,11 @@ export interface LocalStackOptions {
 type Defaulted = 'template' | 'timeScale' | 'parameters' | 'handlers' | 'logs' | 'logDir' | 'stackName' | 'busName' | 'handleSignals';
 
 /** The options with every default filled in. */
-export type StackSettings = Required<Pick<LocalStackOptions, Defaulted>> & Omit<LocalStackOptions, Defaulted>;
+export type StackSettings = Required<Pick<LocalStackOptions, Defaulted>> &
+  Omit<LocalStackOptions, Defaulted> & {
+    /** `actions` compiled into the workflow's definition file, before its substitutions (as `npm run actions` would write it). */
+    definitionSource?: DefinitionSourceRewrite;
+  };
 
 /**
  * Fills in the defaults.
@@ -80,11 +84,11 @@ export function stackSettings(options: LocalStackOptions): StackSettings {
   if (!(Number.isFinite(timeScale) && timeScale > 0)) throw new RangeError(`timeScale must be a positive number, got ${timeScale}`);
   // A shared moto gets distinct names per run, so two stacks (or test files) never meet.
   const stackName = options.stackName ?? (options.motoEndpoint === undefined ? 'local' : `local-${randomBytes(3).toString('hex')}`);
-  const { template, transformDefinition } = withActions(options);
+  const { template, definitionSource } = withActions(options);
   return {
     ...options,
     template,
-    transformDefinition,
+    ...(definitionSource === undefined ? {} : { definitionSource }),
     timeScale,
     parameters: { GenesysEventSourceName: LOCAL_EVENT_SOURCE_NAME, ...options.parameters },
     handlers: options.handlers ?? 'bundle',
@@ -100,24 +104,18 @@ export function stackSettings(options: LocalStackOptions): StackSettings {
  * The template and definition transform that run `options.actions`, or the project's as they are.
  * @throws ActionsError when the project's template.yaml or ASL are behind actions.yaml: what would run is not what the file says.
  */
-function withActions(options: LocalStackOptions): { template: Template; transformDefinition?: DefinitionTransform } {
-  const { actions, transformDefinition } = options;
+function withActions(options: LocalStackOptions): { template: Template; definitionSource?: DefinitionSourceRewrite } {
+  const { actions } = options;
   if (actions === undefined) {
     if (options.template === undefined) {
       const stale = staleFiles(defaultActions());
       if (stale.length > 0) throw new ActionsError(`${stale.join(' and ')} ${stale.length === 1 ? 'is' : 'are'} behind actions.yaml: run npm run actions`);
     }
-    return { template: options.template ?? loadTemplate(), ...(transformDefinition === undefined ? {} : { transformDefinition }) };
+    return { template: options.template ?? loadTemplate() };
   }
   const template = structuredClone(options.template ?? loadTemplate());
   const rule = template.Resources[RULE_LOGICAL_ID];
   if (rule?.Properties === undefined) throw new Error(`template.yaml has no ${RULE_LOGICAL_ID} for the actions' event pattern`);
   rule.Properties.EventPattern = eventPatternOf(actions);
-  return {
-    template,
-    transformDefinition: (logicalId, definition) => {
-      const routed = logicalId === WORKFLOW_LOGICAL_ID ? (withRouting(definition as never, actions) as typeof definition) : definition;
-      return transformDefinition === undefined ? routed : transformDefinition(logicalId, routed);
-    },
-  };
+  return { template, definitionSource: (logicalId, text) => (logicalId === WORKFLOW_LOGICAL_ID ? definitionTextFor(text, actions) : text) };
 }

@@ -43,6 +43,7 @@ function checkTemplates(action: Action): string[] {
   return templatesOf(action).flatMap(([parts, where]) =>
     placeholdersOf(parts).flatMap((placeholder) =>
       action.on.flatMap((kind) => {
+        if (placeholder.path.startsWith('step.')) return action.step === undefined ? [`${where}: {{${placeholder.path}}}: the action has no step to read`] : [];
         const type = fieldType(kind, placeholder.path);
         if (type === undefined) return [`${where}: {{${placeholder.path}}}: ${kind} events carry no such field`];
         const iso = placeholder.filters.some((filter) => filter.name === 'iso');

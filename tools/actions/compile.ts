@@ -11,8 +11,28 @@ export const ROUTING_STATE = 'Route by action';
 export const NO_ACTION_STATE = 'No action for this event';
 /** The task every action's plan is handed to. */
 export const UPDATE_STATE = 'Update conversation';
-/** Each action's Pass state is named `Action: <name>`. */
+/** Each action's Pass state is named `Action: <name>`, its own step `Step: <name>`. */
 export const ACTION_STATE_PREFIX = 'Action: ';
+export const STEP_STATE_PREFIX = 'Step: ';
+/** Where a failed step goes: the workflow's Fail state, which carries the error to the dispatcher. */
+export const FAILED_STATE = 'Update failed';
+
+/** Lambda's own failures, retried as the update task retries them (a function error of the step is the user's: caught, parked). */
+const STEP_RETRIED_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown'];
+
+/** The action's own step: a Lambda task whose output lands at `$.step`, retried like the update, failing into the Fail state. */
+function stepStateOf(action: Action): Record<string, unknown> {
+  return {
+    Type: 'Task',
+    Comment: `The own step of action ${action.name} (docs/actions.md, "Your own step"): its output is $.step.`,
+    Resource: action.step?.lambda,
+    TimeoutSeconds: 10,
+    ResultPath: '$.step',
+    Retry: [{ ErrorEquals: STEP_RETRIED_ERRORS, IntervalSeconds: 1, BackoffRate: 2, MaxDelaySeconds: 4, MaxAttempts: 2, JitterStrategy: 'FULL' }],
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: FAILED_STATE }],
+    Next: UPDATE_STATE,
+  };
+}
 
 /** The kinds the file's actions use, in the order Genesys' topic list gives them. */
 export function kindsOf(config: ActionsConfig): string[] {
@@ -71,7 +91,9 @@ export function routingStatesOf(config: ActionsConfig): Record<string, Record<st
     [NO_ACTION_STATE]: { Type: 'Succeed' },
   };
   for (const action of config.actions) {
-    states[`${ACTION_STATE_PREFIX}${action.name}`] = { Type: 'Pass', Result: action.plan, ResultPath: '$.action', Next: UPDATE_STATE };
+    const next = action.step === undefined ? UPDATE_STATE : `${STEP_STATE_PREFIX}${action.name}`;
+    states[`${ACTION_STATE_PREFIX}${action.name}`] = { Type: 'Pass', Result: action.plan, ResultPath: '$.action', Next: next };
+    if (action.step !== undefined) states[next] = stepStateOf(action);
   }
   return states;
 }
@@ -84,7 +106,7 @@ export interface RoutedDefinition {
 }
 
 function isRoutingState(name: string): boolean {
-  return name === ROUTING_STATE || name === NO_ACTION_STATE || name.startsWith(ACTION_STATE_PREFIX);
+  return name === ROUTING_STATE || name === NO_ACTION_STATE || name.startsWith(ACTION_STATE_PREFIX) || name.startsWith(STEP_STATE_PREFIX);
 }
 
 /**
@@ -95,6 +117,7 @@ function isRoutingState(name: string): boolean {
 export function withRouting<T extends RoutedDefinition>(definition: T, config: ActionsConfig): T {
   if (definition.StartAt !== ROUTING_STATE) throw new Error(`the workflow must start at "${ROUTING_STATE}" for actions to route it (it starts at "${definition.StartAt}")`);
   if (!(UPDATE_STATE in definition.States)) throw new Error(`the workflow has no "${UPDATE_STATE}" state for the actions to hand their plans to`);
+  if (config.actions.some((action) => action.step !== undefined) && !(FAILED_STATE in definition.States)) throw new Error(`the workflow has no "${FAILED_STATE}" state for a failed step to end in`);
   const kept = Object.entries(definition.States).filter(([name]) => !isRoutingState(name));
   return { ...definition, States: { ...routingStatesOf(config), ...Object.fromEntries(kept) } };
 }

@@ -19,6 +19,21 @@ export type FieldTest = { equals: string } | { notEquals: string } | { in: strin
 /** The operators of a field test. */
 export const FIELD_TEST_OPERATORS = ['equals', 'notEquals', 'in', 'notIn', 'present'] as const;
 
+/** An action's own step: the Lambda function to call, by ARN or as a `${Substitution}` of the state machine's DefinitionSubstitutions. */
+export interface ActionStep {
+  lambda: string;
+}
+
+/** A Lambda function ARN, or a DefinitionSubstitutions placeholder SAM replaces with one. */
+const LAMBDA_TARGET = /^(?:\$\{[A-Za-z0-9]+\}|arn:aws[\w-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::[A-Za-z0-9_$-]+)?)$/;
+
+function readStep(value: unknown, file: string, where: string): ActionStep | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value) || Object.keys(value).length !== 1 || !('lambda' in value)) fail(file, where, 'must be { lambda: <function ARN or ${Substitution}> }');
+  if (typeof value.lambda !== 'string' || !LAMBDA_TARGET.test(value.lambda)) fail(file, `${where}.lambda`, 'must be a Lambda function ARN or a ${Substitution} the state machine defines');
+  return { lambda: value.lambda };
+}
+
 /** One action of the file. */
 export interface Action {
   name: string;
@@ -26,6 +41,8 @@ export interface Action {
   on: string[];
   /** Field (`eventBody.disconnectType`, `detail.version`) to test; absent: every event of its kinds. */
   when: Record<string, FieldTest>;
+  /** The user's own state before the writes: a Lambda function whose output templates read as `step.*`. */
+  step?: ActionStep;
   /** The plan the workflow hands the processor: the name and the writes, as written. */
   plan: ActionPlan;
   /** The plan with its templates parsed. */
@@ -70,8 +87,8 @@ function readAction(value: unknown, index: number, file: string): Action {
   const at = `actions[${index}]`;
   if (!isRecord(value)) fail(file, at, 'must be a mapping with name, on and writes');
   const named = typeof value.name === 'string' ? `${at} "${value.name}"` : at;
-  const unknown = Object.keys(value).find((key) => !['name', 'on', 'when', 'writes'].includes(key));
-  if (unknown !== undefined) fail(file, `${named}.${unknown}`, 'is not a field of an action (name, on, when, writes)');
+  const unknown = Object.keys(value).find((key) => !['name', 'on', 'when', 'step', 'writes'].includes(key));
+  if (unknown !== undefined) fail(file, `${named}.${unknown}`, 'is not a field of an action (name, on, when, step, writes)');
   const on = typeof value.on === 'string' ? [value.on] : value.on;
   if (!Array.isArray(on) || on.length === 0 || !on.every((kind) => typeof kind === 'string')) fail(file, `${named}.on`, 'must be an event kind or a list of them');
   const when = value.when ?? {};
@@ -85,7 +102,8 @@ function readAction(value: unknown, index: number, file: string): Action {
     throw error;
   }
   const tests = Object.fromEntries(Object.entries(when).map(([field, test]) => [field, fieldTest(test, file, `${named}.when.${field}`)]));
-  return { name: parsed.name, on: on as string[], when: tests, plan, parsed };
+  const step = readStep(value.step, file, `${named}.step`);
+  return { name: parsed.name, on: on as string[], when: tests, ...(step === undefined ? {} : { step }), plan, parsed };
 }
 
 /**

@@ -17,8 +17,8 @@ export type RenderedWrite =
   | { type: 'conversationTag'; externalTag: string };
 
 /** The scope templates render from. */
-export function scopeOf(input: Pick<WorkflowInput, 'kind' | 'body' | 'time' | 'detail'>): TemplateScope {
-  return { kind: input.kind, time: input.time, eventBody: input.body, detail: input.detail };
+export function scopeOf(input: Pick<WorkflowInput, 'kind' | 'body' | 'time' | 'detail' | 'step'>): TemplateScope {
+  return { kind: input.kind, time: input.time, eventBody: input.body, detail: input.detail, step: input.step };
 }
 
 /**
@@ -58,7 +58,7 @@ function renderValues(entries: readonly [string | TemplatePart[], TemplatePart[]
  * (every field it reads absent) is dropped: there is nothing to write.
  * @throws InvalidEvent when a key cannot render for this event.
  */
-export function renderPlan(plan: ParsedPlan, input: Pick<WorkflowInput, 'kind' | 'body' | 'time' | 'detail'>): RenderedWrite[] {
+export function renderPlan(plan: ParsedPlan, input: Pick<WorkflowInput, 'kind' | 'body' | 'time' | 'detail' | 'step'>): RenderedWrite[] {
   const scope = scopeOf(input);
   const writes: RenderedWrite[] = [];
   for (const write of plan.writes) {

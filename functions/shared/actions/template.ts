@@ -4,8 +4,8 @@
  * the event. The same parser serves `npm run actions` (which refuses what does not parse) and the processor.
  */
 
-/** What a placeholder may read: the workflow input's `kind`, the envelope's `time`, `eventBody.*`, `detail.*`. */
-export const TEMPLATE_ROOTS = ['kind', 'time', 'eventBody', 'detail'] as const;
+/** What a placeholder may read: the workflow input's `kind`, the envelope's `time`, `eventBody.*`, `detail.*`, and `step.*` (the output of the action's own step). */
+export const TEMPLATE_ROOTS = ['kind', 'time', 'eventBody', 'detail', 'step'] as const;
 
 /** One filter of a placeholder: `iso` (epoch milliseconds to ISO 8601) or `default:<text>` (when the value is missing). */
 export type TemplateFilter = { name: 'iso' } | { name: 'default'; text: string };
@@ -39,9 +39,9 @@ function parsePlaceholder(inner: string): Placeholder {
   const segments = path.split('.');
   const [root] = segments;
   if (!(TEMPLATE_ROOTS as readonly string[]).includes(root ?? '') || !segments.every((segment) => SEGMENT.test(segment))) {
-    throw new TemplateSyntaxError(`"{{${inner}}}" does not name a field (${TEMPLATE_ROOTS.join(', ')}, eventBody.<field>, detail.<field>)`);
+    throw new TemplateSyntaxError(`"{{${inner}}}" does not name a field (${TEMPLATE_ROOTS.join(', ')}, eventBody.<field>, detail.<field>, step.<field>)`);
   }
-  if ((root === 'eventBody' || root === 'detail') === (segments.length === 1)) {
+  if ((root === 'eventBody' || root === 'detail' || root === 'step') === (segments.length === 1)) {
     throw new TemplateSyntaxError(`"{{${inner}}}": ${root} ${segments.length === 1 ? 'needs a field, e.g. eventBody.queueId' : 'has no fields'}`);
   }
   return { path, filters: rawFilters.map((filter) => parseFilter(filter.trim())) };
@@ -78,6 +78,8 @@ export interface TemplateScope {
   time?: unknown;
   eventBody: Record<string, unknown>;
   detail?: unknown;
+  /** What the action's own step returned (docs/actions.md, "Your own step"). */
+  step?: unknown;
 }
 
 /** Why a template could not render for this event: the field it needs is absent, or of another type. */

@@ -5,7 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ActionsError, readActions } from '../../../tools/actions/index.js';
 import { runMain } from '../../../tools/cli.js';
 import { MotoUnavailableError, startMoto } from '../../stack/moto.js';
 import { chaosLine, formatTable } from './report.js';
@@ -20,6 +22,7 @@ Genesys simulator, a fault proxy in front of moto) and checks the invariants aft
   --only NAME[,NAME]   run these scenarios only (names as in the table)
   --time-scale X       Lambda and workflow durations X times faster (default ${DEFAULT_SCALE.timeScale})
   --sqs-scale X        visibility timeout and redelivery backoff X times faster (default ${DEFAULT_SCALE.sqsScale})
+  --actions FILE       run another actions file than actions.yaml (docs/actions.md)
   --json FILE          also write the results as JSON
   -h, --help           this text
 `;
@@ -38,6 +41,7 @@ async function main(): Promise<number> {
       'time-scale': { type: 'string' },
       'sqs-scale': { type: 'string' },
       json: { type: 'string' },
+      actions: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,9 +57,10 @@ async function main(): Promise<number> {
   const unknown = only?.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name)) ?? [];
   if (unknown.length > 0) throw new RangeError(`no scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const selected = only === undefined ? SCENARIOS : SCENARIOS.filter((scenario) => only.includes(scenario.name));
+  const actions = values.actions === undefined ? undefined : readActions(resolve(values.actions));
 
   const started = new Date();
-  console.log(`chaos: ${selected.length} scenarios, time scale ×${scale.timeScale}, SQS scale ×${scale.sqsScale}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}) on ${hostname()}`);
+  console.log(`chaos: ${selected.length} scenarios, ${actions?.file ?? 'actions.yaml'}, time scale ×${scale.timeScale}, SQS scale ×${scale.sqsScale}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}) on ${hostname()}`);
   const moto = await startMoto();
   const results: ScenarioResult[] = [];
   try {
@@ -63,7 +68,7 @@ async function main(): Promise<number> {
       process.stderr.write(`  ${scenario.name}: ${scenario.proves}\n`);
       let result: ScenarioResult;
       try {
-        result = await runScenario(scenario, { motoEndpoint: moto.endpoint, scale });
+        result = await runScenario(scenario, { motoEndpoint: moto.endpoint, scale, ...(actions === undefined ? {} : { actions }) });
       } catch (error) {
         console.error(`  ${scenario.name} did not run to the end: ${(error as Error).stack ?? String(error)}`);
         result = {
@@ -88,4 +93,4 @@ async function main(): Promise<number> {
   return results.every((result) => result.violations.length === 0) ? 0 : 1;
 }
 
-void runMain(main, { command: 'npm run chaos', userErrors: [MotoUnavailableError], userErrorStatus: 2 });
+void runMain(main, { command: 'npm run chaos', userErrors: [MotoUnavailableError, ActionsError], userErrorStatus: 2 });

@@ -12,6 +12,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { parseConversationEvent } from '../../../functions/shared/events.js';
 import { loadTemplate } from '../../../template/index.js';
+import { defaultActions, type ActionsConfig } from '../../../tools/actions/index.js';
 import { startFaultProxy, type FaultProxy } from '../../stack/fault-proxy.js';
 import type { GenesysSimulatorOptions, SimulatorConversation } from '../../genesys-sim/server.js';
 import type { LocalStack } from '../../stack/index.js';
@@ -114,14 +115,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** Runs one scenario on a fresh stack (sharing `motoEndpoint`) and checks every invariant. */
 export async function runScenario(
   scenario: Scenario,
-  options: { motoEndpoint: string; scale?: ChaosScale; logDir?: string; buildDir?: string; drainTimeoutMs?: number },
+  options: { motoEndpoint: string; scale?: ChaosScale; logDir?: string; buildDir?: string; drainTimeoutMs?: number; actions?: ActionsConfig },
 ): Promise<ScenarioResult> {
   const scale = options.scale ?? DEFAULT_SCALE;
   const proxy = await startFaultProxy({ target: options.motoEndpoint });
   let stack: LocalStack | undefined;
   try {
     stack = await startScenarioStack(scenario, { ...options, template: loadTemplate(), proxy, scale });
-    return await runOnStack(scenario, stack, proxy, scale, options.drainTimeoutMs ?? 240_000);
+    return await runOnStack(scenario, stack, proxy, { scale, drainTimeoutMs: options.drainTimeoutMs ?? 240_000, actions: options.actions ?? defaultActions() });
   } finally {
     await stack?.stop();
     await proxy.stop();
@@ -129,8 +130,9 @@ export async function runScenario(
 }
 
 /** The load and the fault schedule side by side, the drain, then every check of the scenario. */
-async function runOnStack(scenario: Scenario, stack: LocalStack, proxy: FaultProxy, scale: ChaosScale, drainTimeoutMs: number): Promise<ScenarioResult> {
-  const load = generateConversationEvents({ source: 'aws.partner/genesys.com/cloud/chaos/local', ...scenario.load });
+async function runOnStack(scenario: Scenario, stack: LocalStack, proxy: FaultProxy, settings: { scale: ChaosScale; drainTimeoutMs: number; actions: ActionsConfig }): Promise<ScenarioResult> {
+  const { scale, drainTimeoutMs, actions } = settings;
+  const load = generateConversationEvents({ source: 'aws.partner/genesys.com/cloud/chaos/local', actions, ...scenario.load });
   const direct = scenario.direct ?? [];
   for (const message of direct) addDirectConversation(stack, message);
   const publishing = publishedSignal();
@@ -143,6 +145,7 @@ async function runOnStack(scenario: Scenario, stack: LocalStack, proxy: FaultPro
   const summary = await runLoad(stack, {
     events: load.events,
     conversations: load.conversations,
+    actions,
     ratePerSecond: scenario.ratePerSecond ?? 0,
     drainTimeoutMs,
     parkedByDesign: (message: RunParkedMessage) => scenario.deterministicErrors?.includes(message.errorName) ?? false,
@@ -156,7 +159,7 @@ async function runOnStack(scenario: Scenario, stack: LocalStack, proxy: FaultPro
   await stack.waitForDrain({ timeoutMs: drainTimeoutMs });
 
   const violations = await checkInvariants(scenario, stack, summary, { ...before, counts: run.counts, direct, proxy });
-  violations.push(...(await checkDirect(stack, direct)));
+  violations.push(...(await checkDirect(stack, direct, actions)));
   violations.push(...(await (scenario.verify?.(run, summary) ?? [])));
   return resultOf(scenario.name, stack, summary, direct, violations);
 }

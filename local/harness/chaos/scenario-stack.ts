@@ -5,6 +5,7 @@
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { functionEnvironment, getProperties, type Template } from '../../../template/index.js';
+import { eventPatternOf, RULE_LOGICAL_ID, type ActionsConfig } from '../../../tools/actions/index.js';
 import type { FaultProxy } from '../../stack/fault-proxy.js';
 import { startLocalStack, type LocalStack } from '../../stack/index.js';
 import type { ChaosScale, Scenario } from './runner.js';
@@ -17,6 +18,8 @@ export interface ScenarioStackOptions {
   scale: ChaosScale;
   logDir?: string;
   buildDir?: string;
+  /** Another actions file than actions.yaml, compiled into this stack's rule and workflow. */
+  actions?: ActionsConfig;
 }
 
 /** The scaled function environment: the template's own values, divided. */
@@ -45,6 +48,7 @@ export async function startScenarioStack(scenario: Scenario, options: ScenarioSt
   const { template, scale } = options;
   const stack = await startLocalStack({
     template,
+    ...(options.actions === undefined ? {} : { actions: options.actions }),
     motoEndpoint: options.motoEndpoint,
     functionsProxy: options.proxy,
     timeScale: scale.timeScale,
@@ -63,7 +67,7 @@ export async function startScenarioStack(scenario: Scenario, options: ScenarioSt
       }),
     );
     await prewarm(stack);
-    if (scenario.deliverTwice === true) await addSecondRule(stack, template);
+    if (scenario.deliverTwice === true) await addSecondRule(stack, options.actions === undefined ? getProperties(template, RULE_LOGICAL_ID).EventPattern : eventPatternOf(options.actions));
     return stack;
   } catch (error) {
     await stack.stop();
@@ -81,9 +85,8 @@ async function prewarm(stack: LocalStack): Promise<void> {
 }
 
 /** A second rule on the bus with the template rule's pattern and target: EventBridge delivers every event twice. */
-async function addSecondRule(stack: LocalStack, template: Template): Promise<void> {
+async function addSecondRule(stack: LocalStack, EventPattern: unknown): Promise<void> {
   const name = `${stack.ruleName}-again`;
-  const { EventPattern } = getProperties(template, 'GenesysConversationEventsRule');
   const { RuleArn } = await stack.clients.eventBridge.send(
     new PutRuleCommand({ Name: name, EventBusName: stack.busName, EventPattern: JSON.stringify(EventPattern) }),
   );

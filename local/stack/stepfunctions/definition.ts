@@ -31,12 +31,13 @@ export interface LocalStateMachine {
  * The template's `AWS::Serverless::StateMachine`s with their definitions. Substitutions resolve through
  * `context` (the provisioned resources); by default a `!GetAtt X.Arn` of a function is its local ARN.
  */
-export function stateMachinesFromTemplate(template: Template, context: ResolveContext = {}, root = PROJECT_ROOT): LocalStateMachine[] {
+export function stateMachinesFromTemplate(template: Template, context: ResolveContext = {}, root = PROJECT_ROOT, rewriteSource?: DefinitionSourceRewrite): LocalStateMachine[] {
   return resourcesOfType(template, 'AWS::Serverless::StateMachine').map((logicalId) => {
     const properties = getProperties(template, logicalId);
     const uri = properties.DefinitionUri;
     if (typeof uri !== 'string') throw new Error(`${logicalId}: the local endpoint needs a DefinitionUri file (got ${JSON.stringify(uri)})`);
-    const text = applySubstitutions(readFileSync(resolve(root, uri), 'utf8'), definitionSubstitutions(template, logicalId, context));
+    const source = readFileSync(resolve(root, uri), 'utf8');
+    const text = applySubstitutions(rewriteSource === undefined ? source : rewriteSource(logicalId, source), definitionSubstitutions(template, logicalId, context));
     return {
       name: logicalId,
       arn: localStateMachineArn(logicalId),
@@ -46,16 +47,20 @@ export function stateMachinesFromTemplate(template: Template, context: ResolveCo
   });
 }
 
+/** Rewrites a definition file's text before SAM's substitutions apply, as `npm run actions` rewrites the file itself. */
+export type DefinitionSourceRewrite = (logicalId: string, text: string) => string;
+
 /** Rewrites a definition as SAM would deploy it, before time scaling (LocalStackOptions.transformDefinition). */
 export type DefinitionTransform = (logicalId: string, definition: StateMachineDefinition) => StateMachineDefinition;
 
 /** The state machines as the local stack deploys them: substitutions resolved against what it provisioned, then `transform`. */
-export function provisionedStateMachines(resolver: TemplateResolver, transform?: DefinitionTransform): LocalStateMachine[] {
-  const machines = stateMachinesFromTemplate(resolver.template, {
+export function provisionedStateMachines(resolver: TemplateResolver, transform?: DefinitionTransform, rewriteSource?: DefinitionSourceRewrite): LocalStateMachine[] {
+  const context = {
     parameters: resolver.parameters,
-    ref: (id) => resolver.resolveString({ Ref: id }),
-    getAtt: (id, attribute) => resolver.resolveString({ 'Fn::GetAtt': [id, attribute] }),
-  });
+    ref: (id: string) => resolver.resolveString({ Ref: id }),
+    getAtt: (id: string, attribute: string) => resolver.resolveString({ 'Fn::GetAtt': [id, attribute] }),
+  };
+  const machines = stateMachinesFromTemplate(resolver.template, context, PROJECT_ROOT, rewriteSource);
   return transform === undefined ? machines : machines.map((machine) => ({ ...machine, definition: transform(machine.name, machine.definition) }));
 }
 
