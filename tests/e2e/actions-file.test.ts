@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../../template/index.js';
 
 const exec = promisify(execFile);
 const EXAMPLE = 'docs/examples/actions.example.yaml';
-const EXAMPLE_ACTIONS = ['wrapup-on-customer', 'acd-end-to-table', 'agent-ended'];
+const EXAMPLE_ACTIONS = ['wrapup-on-customer', 'acd-end-to-table', 'agent-ended', 'tag-on-customer-end'];
 const tsx = (script: string, args: string[], cwd: string) =>
   exec(process.execPath, [join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), script, ...args], { cwd, maxBuffer: 64 * 1024 * 1024 });
 
@@ -30,6 +30,12 @@ describe('an edited actions file', () => {
   const original = new Map<string, Buffer>();
   let written: string;
   let summary: RunSummary;
+  const refusals: { check?: { code?: number; stderr?: string }; start?: { code?: number; stderr?: string } } = {};
+  const failureOf = (run: Promise<unknown>) =>
+    run.then(
+      () => ({ code: 0 }),
+      (error: { code?: number; stderr?: string }) => error,
+    );
 
   beforeAll(async () => {
     for (const file of files) {
@@ -39,6 +45,8 @@ describe('an edited actions file', () => {
     }
     symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'));
     writeFileSync(join(copy, 'actions.yaml'), readFileSync(join(PROJECT_ROOT, EXAMPLE), 'utf8'));
+    refusals.check = await failureOf(tsx('tools/actions/cli.ts', ['--check'], copy));
+    refusals.start = await failureOf(tsx('local/harness/cli.ts', ['--events', '1'], copy));
     written = (await tsx('tools/actions/cli.ts', [], copy)).stdout;
     await tsx('local/harness/cli.ts', [...RUN, '--json', join(copy, 'summary.json')], copy);
     summary = JSON.parse(readFileSync(join(copy, 'summary.json'), 'utf8')) as RunSummary;
@@ -48,12 +56,18 @@ describe('an edited actions file', () => {
     rmSync(copy, { recursive: true, force: true });
   });
 
+  it('is refused, until npm run actions has run, by its --check and by npm start: what would deploy is not what the file says', () => {
+    const stale = 'template.yaml and statemachine/process-event.asl.json are behind actions.yaml: run npm run actions';
+    expect(refusals.check).toMatchObject({ code: 1, stderr: expect.stringContaining(`npm run actions: ${stale}`) });
+    expect(refusals.start).toMatchObject({ code: 2, stderr: expect.stringContaining(`npm start: ${stale}`) });
+  });
+
   it('changes template.yaml and the ASL through npm run actions, and no other file', () => {
     expect(written).toContain('wrote template.yaml, statemachine/process-event.asl.json');
     const changed = files.filter((file) => !readFileSync(join(copy, file)).equals(original.get(file)!));
     expect(changed.sort()).toEqual(['actions.yaml', 'statemachine/process-event.asl.json', 'template.yaml']);
     const template = readFileSync(join(copy, 'template.yaml'), 'utf8');
-    expect(template.match(/- wildcard: v2\.detail\.events\.conversation\.\*\.[a-z.]+/g)).toEqual(['acd.end', 'acw', 'user.end'].map((kind) => `- wildcard: v2.detail.events.conversation.*.${kind}`));
+    expect(template.match(/- wildcard: v2\.detail\.events\.conversation\.\*\.[a-z.]+/g)).toEqual(['acd.end', 'acw', 'customer.end', 'user.end'].map((kind) => `- wildcard: v2.detail.events.conversation.*.${kind}`));
   });
 
   it('is what npm start then runs: the new writes applied, every event accounted for, the state as the file implies', () => {

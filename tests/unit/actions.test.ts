@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import fc from 'fast-check';
@@ -47,7 +48,7 @@ describe('actions.yaml', () => {
   });
 
   it('the worked examples of docs/actions.md are a valid file', () => {
-    expect(readActions(EXAMPLE).actions).toHaveLength(3);
+    expect(readActions(EXAMPLE).actions).toHaveLength(4);
   });
 
   it.each<[string, string, RegExp]>([
@@ -133,7 +134,7 @@ describe('npm run actions', () => {
     const kept = (definition: RoutedDefinition): Record<string, unknown> =>
       Object.fromEntries(Object.entries(definition.States).filter(([name]) => !name.startsWith('Action: ') && name !== 'Route by action'));
     expect(kept(changed)).toEqual(kept(original));
-    expect(Object.keys(changed.States).filter((name) => name.startsWith('Action: '))).toEqual(['Action: wrapup-on-customer', 'Action: acd-end-to-table', 'Action: agent-ended']);
+    expect(Object.keys(changed.States).filter((name) => name.startsWith('Action: '))).toEqual(['Action: wrapup-on-customer', 'Action: acd-end-to-table', 'Action: agent-ended', 'Action: tag-on-customer-end']);
     expect(definitionTextFor(definitionTextFor(text, example), readActions())).toBe(text);
   });
 });
@@ -144,10 +145,10 @@ describe('the compiled routing', () => {
   const example = readActions(EXAMPLE);
   const machine = new StateMachine(withRouting(JSON.parse(text) as RoutedDefinition, example) as never);
 
-  /** The action the workflow hands the processor for `input`, or undefined when it routes the event past it. */
-  async function routed(input: Record<string, unknown>): Promise<string | undefined> {
+  /** The action `on` (default: the examples' workflow) hands the processor for `input`, or undefined when it routes the event past it. */
+  async function routed(input: Record<string, unknown>, on: StateMachine = machine): Promise<string | undefined> {
     let handed: string | undefined;
-    await machine.run(input as never, {
+    await on.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: {
           'Update conversation': (async (task: { Payload: { action?: { name?: string } } }) => {
@@ -201,21 +202,41 @@ describe('the compiled routing', () => {
         fc.option(fc.record({ version: value }, { requiredKeys: [] }), { nil: undefined }),
         async (kind, body, detail) => {
           const input = { ...event(kind, body), ...(detail === undefined ? {} : { detail }) };
-          let handed: string | undefined;
-          await testMachine.run(input as never, {
-            overrides: {
-              taskResourceLocalHandlers: {
-                'Update conversation': (async (task: { Payload: { action?: { name?: string } } }) => {
-                  handed = task.Payload.action?.name;
-                  return { StatusCode: 200, Payload: {} };
-                }) as never,
-              },
-            },
-          }).result;
-          expect(handed).toBe(actionFor(config, input as never)?.name);
+          await expect(routed(input, testMachine)).resolves.toBe(actionFor(config, input as never)?.name);
         },
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('an action\'s own step', () => {
+  const stepFile = (step: string, value = '{{step.queueName}}'): string =>
+    `actions:\n  - name: named\n    on: acd.end\n${step}    writes:\n      - participantAttributes: { values: { crm.queue: "${value}" } }\n`;
+
+  it('becomes a Task between the action\'s Pass state and the update, its result at $.step, failing into the Fail state', () => {
+    const config = checkedActions(parseActions(stepFile('    step: { lambda: "${QueueNameFunctionArn}" }\n'), FILE));
+    const text = readFileSync(resolve(PROJECT_ROOT, 'statemachine/process-event.asl.json'), 'utf8');
+    const routed = withRouting(JSON.parse(text) as RoutedDefinition, config);
+    expect(routed.States['Action: named']).toMatchObject({ Type: 'Pass', Next: 'Step: named' });
+    expect(routed.States['Step: named']).toMatchObject({
+      Type: 'Task',
+      Resource: '${QueueNameFunctionArn}',
+      ResultPath: '$.step',
+      Next: 'Update conversation',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Update failed' }],
+    });
+    const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown, options: object) => { isValid: boolean; errorsText: () => string };
+    const substituted = applySubstitutions(JSON.stringify(routed), { ProcessorFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:Processor', QueueNameFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:QueueName' });
+    const result = aslValidator(JSON.parse(substituted), { checkPaths: true, checkArn: true });
+    expect({ valid: result.isValid, errors: result.errorsText() }).toEqual({ valid: true, errors: '' });
+  });
+
+  it.each<[string, string, string, RegExp]>([
+    ['{{step.*}} without a step', '', '{{step.queueName}}', /\{\{step\.queueName\}\}: the action has no step to read/],
+    ['a step that names no function', '    step: { lambda: my-function }\n', 'x', /\.step\.lambda: must be a Lambda function ARN or a \$\{Substitution\}/],
+    ['a step of another kind', '    step: { dynamodb: x }\n', 'x', /\.step: must be \{ lambda: <function ARN or \$\{Substitution\}> \}/],
+  ])('refuses %s', (_case, step, value, problem) => {
+    expect(problemsOf(stepFile(step, value)).some((line) => problem.test(line))).toBe(true);
   });
 });

@@ -211,12 +211,14 @@ describe('account, under another actions file', () => {
   const expected = expectedGenesys(valid, load.conversations, example);
   const rowsOf = (rows: typeof expected.rows): Observation['genesys']['tables'] =>
     Object.fromEntries(Object.entries(rows).map(([table, byKey]) => [table, Object.fromEntries(Object.entries(byKey).map(([key, row]) => [key, { ...row, key }]))]));
-  const observed = (tables: Observation['genesys']['tables']): Observation =>
-    observationOf(load, { genesys: { state: expected.attributes, tables, tags: {}, requests: [], writes: [] } });
+  const tags = Object.fromEntries(Object.entries(expected.tags).map(([conversationId, { conversation }]) => [conversationId, conversation!.externalTag!]));
+  const observed = (tables: Observation['genesys']['tables'], tagsHeld: Record<string, string> = tags): Observation =>
+    observationOf(load, { genesys: { state: expected.attributes, tables, tags: tagsHeld, requests: [], writes: [] } });
   const expectations: RunExpectations = { events: load.events, conversations: load.conversations, actions: example };
 
-  it('expects the rows, the customer and agent attributes the file writes, and none of the default file', () => {
+  it('expects the rows, the tags, the customer and agent attributes the file writes, and none of the default file', () => {
     expect(Object.values(expected.rows).flatMap((byKey) => Object.keys(byKey)).length).toBeGreaterThan(0);
+    expect(Object.values(tags).every((tag) => /^ended-/.test(tag)) && Object.keys(tags).length > 0).toBe(true);
     const keys = Object.values(expected.attributes).flatMap((participants) => Object.values(participants).flatMap((attributes) => Object.keys(attributes)));
     expect(keys.some((key) => key.startsWith('crm.wrapup.'))).toBe(true);
     expect(keys.some((key) => key === 'crm.agentEnded')).toBe(true);
@@ -233,6 +235,9 @@ describe('account, under another actions file', () => {
     expect(incomplete.lost).toBe(1);
     expect(incomplete.state.matches).toBe(false);
     expect(incomplete.state.mismatches.length).toBeGreaterThan(0);
+    const [tagged] = Object.keys(tags);
+    const untagged = account(observed(rowsOf(expected.rows), { ...tags, [tagged!]: 'something else' }), expectations);
+    expect(untagged.state.mismatches).toEqual([`tag of ${tagged}/conversation externalTag: expected ${JSON.stringify(tags[tagged!])}, found "something else"`]);
     for (const mismatch of incomplete.state.mismatches) expect(mismatch).toMatch(new RegExp(`^data table row ${table}/${missingKey} \\w+: expected "[^"]+", found undefined$`));
   });
 });

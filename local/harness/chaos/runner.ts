@@ -13,6 +13,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { parseConversationEvent } from '../../../functions/shared/events.js';
 import { loadTemplate } from '../../../template/index.js';
 import { defaultActions, type ActionsConfig } from '../../../tools/actions/index.js';
+import { requestScale } from './request-scale.js';
 import { startFaultProxy, type FaultProxy } from '../../stack/fault-proxy.js';
 import type { GenesysSimulatorOptions, SimulatorConversation } from '../../genesys-sim/server.js';
 import type { LocalStack } from '../../stack/index.js';
@@ -158,7 +159,7 @@ async function runOnStack(scenario: Scenario, stack: LocalStack, proxy: FaultPro
   // A schedule may end after the drain (e.g. a stretch that outlasted the load): whatever came back since is drained too.
   await stack.waitForDrain({ timeoutMs: drainTimeoutMs });
 
-  const violations = await checkInvariants(scenario, stack, summary, { ...before, counts: run.counts, direct, proxy });
+  const violations = await checkInvariants(scenario, stack, summary, { ...before, counts: run.counts, direct, proxy, requestScale: requestScale(load, actions) });
   violations.push(...(await checkDirect(stack, direct, actions)));
   violations.push(...(await (scenario.verify?.(run, summary) ?? [])));
   return resultOf(scenario.name, stack, summary, direct, violations);

@@ -5,7 +5,7 @@
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { functionEnvironment, getProperties, type Template } from '../../../template/index.js';
-import { eventPatternOf, RULE_LOGICAL_ID, type ActionsConfig } from '../../../tools/actions/index.js';
+import { dataTablesOf, defaultActions, eventPatternOf, RULE_LOGICAL_ID, type ActionsConfig } from '../../../tools/actions/index.js';
 import type { FaultProxy } from '../../stack/fault-proxy.js';
 import { startLocalStack, type LocalStack } from '../../stack/index.js';
 import type { ChaosScale, Scenario } from './runner.js';
@@ -52,7 +52,7 @@ export async function startScenarioStack(scenario: Scenario, options: ScenarioSt
     motoEndpoint: options.motoEndpoint,
     functionsProxy: options.proxy,
     timeScale: scale.timeScale,
-    genesys: { timeScale: scale.timeScale, seed: scenario.load.seed ?? 1, ...scenario.genesys },
+    genesys: { timeScale: scale.timeScale, seed: scenario.load.seed ?? 1, dataTables: dataTablesOf(options.actions ?? defaultActions()), ...scenario.genesys },
     functionEnvironment: scaledEnvironment(template, scale),
     pollWaitTimeSeconds: 1,
     handleSignals: false,
