@@ -14,7 +14,8 @@ import {
   type Template,
 } from '../../../template/index.js';
 import type { TemplateResolver } from '../../../template/resolver.js';
-import { scaledTimeoutSeconds } from '../../shared/time-scale.js';
+import { DEADLINE_RESERVE_MS } from '../../../functions/dispatcher/batch.js';
+import { MIN_SCALED_TIMEOUT_SECONDS, scaledTimeoutSeconds } from '../../shared/time-scale.js';
 import type { FunctionPoolOptions } from './runtime.js';
 
 /** Where a function's code comes from. */
@@ -106,6 +107,10 @@ export function functionPoolsFromTemplate(options: TemplateFunctionsOptions): Fu
       handlerPath: handler.path,
       handlerExport: handler.export,
       timeoutSeconds,
+      // The dispatcher keeps DEADLINE_RESERVE_MS of real time back from its deadline (AWS calls do not speed up
+      // with the scale): its scaled Timeout must leave the usual floor of work past that reserve, or every batch
+      // is handed back the moment it starts (npm start --time-scale 20 did that).
+      ...(variables.WORKFLOW_TIMEOUT_SECONDS === undefined ? {} : { minScaledTimeoutSeconds: MIN_SCALED_TIMEOUT_SECONDS + DEADLINE_RESERVE_MS / 1000 }),
       memorySize,
       environment: { ...variables, ...lambdaVariables, ...options.environment, ...options.functionEnvironment?.[logicalId] },
       maxConcurrency: options.maxConcurrency?.[logicalId],
