@@ -80,6 +80,8 @@ describe('actions.yaml', () => {
     ['an unknown test', `actions:\n  - name: n\n    on: user.end\n    when: { eventBody.disconnectType: { startsWith: transfer } }\n    writes:\n      - participantAttributes: { values: { x.a: b } }\n`, /\.when\.eventBody\.disconnectType\.startsWith: is not a test/],
     ['an unknown write', 'actions:\n  - name: n\n    on: acw\n    writes:\n      - email: { to: x }\n', /\.writes\[0\]\.email: is not a write/],
     ['an unknown field of an action', 'actions:\n  - name: n\n    on: acw\n    if: x\n    writes: []\n', /actions\[0\] "n"\.if: is not a field of an action/],
+    ['a test of something other than an event field', `actions:\n  - name: n\n    on: acd.end\n    when: { kind: { equals: acd.start } }\n    writes:\n      - participantAttributes: { values: { x.a: b } }\n`, /\.when\.kind: tests an event field: eventBody\.<field> or detail\.<field>/],
+    ['text SAM would substitute', attributesAction('acd.end', { 'x.a': 'cost ${Price}' }), /contains "\$\{", which SAM would replace with a definition substitution/],
     ['two actions of one name', attributesAction('acd.end', { 'x.a': 'b' }, '-same') + attributesAction('acd.end', { 'x.b': 'b' }, '-same').replace('acd-end-same', 'acd-end-same'), /\.name: another action has this name/],
   ])('refuses %s, naming the file, the action and the field', (_case, body, problem) => {
     const yaml = body.startsWith('actions:') ? body : `actions:${body}`;
@@ -106,6 +108,29 @@ describe('actions.yaml', () => {
       expect(problemsOf(row('{{eventBody.conversationId}}.{{eventBody.participantId}}'))).toEqual([]);
       expect(problemsOf(`actions:\n  - name: n\n    on: user.end\n    writes:\n      - conversationTag: "{{eventBody.userId}}"\n`)).toEqual([expect.stringMatching(/conversationTag: user\.end events can come more than once per conversation/)]);
       expect(problemsOf(`actions:\n  - name: n\n    on: customer.end\n    writes:\n      - conversationTag: "ended-{{eventBody.disconnectType}}"\n`)).toEqual([]);
+    });
+
+    it('refuses an agent\'s key without the event time: one user can be two participants of a conversation', () => {
+      const agent = (key: string): string => `actions:\n  - name: n\n    on: user.end\n    writes:\n      - participantAttributes: { participant: agent, values: { "${key}": "{{eventBody.disconnectType}}" } }\n`;
+      expect(problemsOf(agent('crm.ended'))).toEqual([expect.stringMatching(/user\.end events can come more than once per agent/)]);
+      expect(problemsOf(agent('crm.ended.{{eventBody.eventTime | iso}}'))).toEqual([]);
+    });
+
+    it('refuses a row on attributes events without the event time: Genesys raises one on every change, the pipeline\'s own too', () => {
+      const row = `actions:\n  - name: n\n    on: attributes\n    writes:\n      - dataTableRow: { datatableId: ${TABLE}, key: "{{eventBody.participantId}}", values: { seen: "{{eventBody.eventTime | iso}}" } }\n`;
+      expect(problemsOf(row)).toEqual([expect.stringMatching(/attributes events can come more than once per participant/)]);
+    });
+
+    it('refuses a row whose key names no conversation or participant: one row for every conversation, the last to end wins', () => {
+      const row = (key: string): string => `actions:\n  - name: n\n    on: customer.end\n    writes:\n      - dataTableRow: { datatableId: ${TABLE}, key: "${key}", values: { d: "{{eventBody.disconnectType}}" } }\n`;
+      expect(problemsOf(row('latest'))).toEqual([expect.stringMatching(/customer\.end events can come more than once per table/)]);
+      expect(problemsOf(row('{{eventBody.externalContactId}}'))).toEqual([expect.stringMatching(/more than once per table/)]);
+      expect(problemsOf(row('{{eventBody.conversationId}}'))).toEqual([]);
+    });
+
+    it('compares data table ids without case: one Genesys table either way', () => {
+      const write = (kind: string, table: string): string => `  - name: ${kind}\n    on: ${kind}\n    writes:\n      - dataTableRow: { datatableId: ${table}, key: "{{eventBody.conversationId}}", values: { d: x } }\n`;
+      expect(problemsOf(`actions:\n${write('customer.start', TABLE)}${write('customer.end', TABLE.toUpperCase())}`)).toEqual([expect.stringMatching(/customer\.end events could write the same data table row as customer\.start events/)]);
     });
 
     it('refuses an acw key without the event time: a reopened conversation wraps up again', () => {

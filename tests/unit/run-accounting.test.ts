@@ -241,3 +241,12 @@ describe('account, under another actions file', () => {
     for (const mismatch of incomplete.state.mismatches) expect(mismatch).toMatch(new RegExp(`^data table row ${table}/${missingKey} \\w+: expected "[^"]+", found undefined$`));
   });
 });
+
+describe('eventFates', () => {
+  it('counts a valid event the dispatcher would refuse, and that was not parked, as lost, not as not acted on', () => {
+    const index = clean.events.findIndex((event) => isActedOn(event.kind));
+    const broken = { ...clean, events: clean.events.map((event, at) => (at === index ? { ...event, entry: { ...event.entry, Detail: '{}' } } : event)) };
+    const fates = eventFates(observationOf(broken), expectationsOf(broken));
+    expect(fates[index]).toEqual({ fate: 'lost' });
+  });
+});

@@ -127,9 +127,10 @@ export function dataTablesOf(config: ActionsConfig): { id: string; columns: stri
   const tables = new Map<string, Set<string>>();
   for (const write of config.actions.flatMap((action) => action.parsed.writes)) {
     if (write.type !== 'dataTableRow') continue;
-    const columns = tables.get(write.datatableId) ?? new Set<string>();
+    const id = write.datatableId.toLowerCase();
+    const columns = tables.get(id) ?? new Set<string>();
     for (const [column] of write.values) columns.add(column);
-    tables.set(write.datatableId, columns);
+    tables.set(id, columns);
   }
   return [...tables].map(([id, columns]) => ({ id, columns: [...columns] }));
 }

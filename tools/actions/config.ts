@@ -101,6 +101,8 @@ function readAction(value: unknown, index: number, file: string): Action {
     if (error instanceof PlanError) fail(file, error.where, error.message.slice(error.where.length + 2));
     throw error;
   }
+  const notEventField = Object.keys(when).find((field) => !/^(?:eventBody|detail)\.[A-Za-z_][A-Za-z0-9_.]*$/.test(field));
+  if (notEventField !== undefined) fail(file, `${named}.when.${notEventField}`, 'tests an event field: eventBody.<field> or detail.<field> (the kinds are `on`)');
   const tests = Object.fromEntries(Object.entries(when).map(([field, test]) => [field, fieldTest(test, file, `${named}.when.${field}`)]));
   const step = readStep(value.step, file, `${named}.step`);
   return { name: parsed.name, on: on as string[], when: tests, ...(step === undefined ? {} : { step }), plan, parsed };

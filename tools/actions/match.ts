@@ -4,6 +4,7 @@
  * between this and the deployed Choice state shows up as a state mismatch, not as agreement by construction.
  */
 import { renderPlan, type RenderedWrite } from '../../functions/shared/actions/render.js';
+import { InvalidEvent } from '../../functions/shared/errors.js';
 import type { WorkflowInput } from '../../functions/shared/events.js';
 import type { Action, ActionsConfig, FieldTest } from './config.js';
 
@@ -30,13 +31,17 @@ export function actionFor(config: ActionsConfig, event: RoutedEvent): Action | u
   return config.actions.find((action) => action.on.includes(event.kind) && Object.entries(action.when).every(([field, test]) => passes(fieldOf(event, field), test)));
 }
 
-/** What an event writes: its action's name and rendered writes; undefined when no action matches or it cannot render. */
-export function writesFor(config: ActionsConfig, event: RoutedEvent): { action: string; writes: RenderedWrite[] } | undefined {
+/**
+ * What an event writes: its action's name and rendered writes, or why the processor refuses it (`invalid`, the
+ * InvalidEvent message: the event is parked); undefined when no action matches.
+ */
+export function writesFor(config: ActionsConfig, event: RoutedEvent): { action: string; writes: RenderedWrite[]; invalid?: string } | undefined {
   const action = actionFor(config, event);
   if (action === undefined) return undefined;
   try {
     return { action: action.name, writes: renderPlan(action.parsed, event) };
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof InvalidEvent) return { action: action.name, writes: [], invalid: error.message };
+    throw error;
   }
 }

@@ -58,7 +58,8 @@ export interface WritePlace {
 export function placesOf(write: ParsedWrite, action: string, kind: string, where: string): WritePlace[] {
   if (write.type === 'conversationTag') return [{ action, kind, space: 'tag', key: [], label: `${where}.conversationTag` }];
   if (write.type === 'dataTableRow') {
-    return [{ action, kind, space: `row ${write.datatableId}`, key: globOf(write.key, kind), label: `${where}.dataTableRow.key` }];
+    // Genesys' ids are UUIDs, the same table in either case.
+    return [{ action, kind, space: `row ${write.datatableId.toLowerCase()}`, key: globOf(write.key, kind), label: `${where}.dataTableRow.key` }];
   }
   return write.values.map(([key]) => ({
     action,
@@ -80,9 +81,12 @@ export function clashes(places: readonly WritePlace[]): [WritePlace, WritePlace]
   return found;
 }
 
-/** Kinds Genesys raises once per conversation (its customer); every other kind once per participant, and `acw` again on a reopen. */
+/**
+ * Kinds Genesys raises once per conversation (its customer); every other kind once per participant, `acw` again on a
+ * reopen, and `attributes` on every change of a participant's data (the pipeline's own PATCHes included).
+ */
 const ONCE_PER_CONVERSATION = new Set(['customer.start', 'customer.end']);
-const AGAIN_PER_PARTICIPANT = new Set(['acw']);
+const AGAIN_PER_PARTICIPANT = new Set(['acw', 'attributes']);
 
 /** Fields that differ between two events of one kind about one place: a key carrying one is that event's own. */
 const EVENT_OWN_FIELDS = new Set(['eventBody.eventTime']);
@@ -91,10 +95,22 @@ function carries(parts: readonly TemplatePart[], fields: ReadonlySet<string>): b
   return parts.some((part) => typeof part !== 'string' && fields.has(part.path));
 }
 
+/**
+ * What one place is per: a participant, a conversation, a Genesys user (an agent can be on a conversation more than
+ * once, as two participants with one userId), or nothing narrower than the whole table.
+ */
+type Scope = 'participant' | 'conversation' | 'user' | 'table';
+
 /** How often events of `kind` can reach one place of `scope`: once, or several times in an order nobody guarantees. */
-function repeatsAt(kind: string, scope: 'participant' | 'conversation'): boolean {
-  if (AGAIN_PER_PARTICIPANT.has(kind)) return true;
+function repeatsAt(kind: string, scope: Scope): boolean {
+  if (scope === 'user' || scope === 'table' || AGAIN_PER_PARTICIPANT.has(kind)) return true;
   return scope === 'conversation' && !ONCE_PER_CONVERSATION.has(kind);
+}
+
+/** A row key's scope: it names a participant, a conversation, or neither (one row for every conversation). */
+function rowScope(key: readonly TemplatePart[]): Scope {
+  if (carries(key, new Set(['eventBody.participantId']))) return 'participant';
+  return carries(key, new Set(['eventBody.conversationId'])) ? 'conversation' : 'table';
 }
 
 /**
@@ -106,13 +122,15 @@ export function repeatedPlaces(write: ParsedWrite, kind: string, where: string):
     return repeatsAt(kind, 'conversation') ? [`${where}.conversationTag: ${kind} events can come more than once per conversation, in any order, and a conversation has one tag`] : [];
   }
   if (write.type === 'dataTableRow') {
-    const scope = carries(write.key, new Set(['eventBody.participantId'])) ? 'participant' : 'conversation';
+    const scope = rowScope(write.key);
     if (!repeatsAt(kind, scope) || carries(write.key, EVENT_OWN_FIELDS)) return [];
-    return [`${where}.dataTableRow.key: ${kind} events can come more than once per ${scope}, in any order: key the row by something of the event's own, e.g. {{eventBody.participantId}} or {{eventBody.eventTime}}`];
+    const per = scope === 'table' ? 'table (the key names no conversation or participant)' : scope;
+    return [`${where}.dataTableRow.key: ${kind} events can come more than once per ${per}, in any order: key the row by something of the event's own, e.g. {{eventBody.participantId}} or {{eventBody.eventTime}}`];
   }
-  const scope = write.participant === 'customer' ? 'conversation' : 'participant';
+  const scope: Scope = write.participant === 'customer' ? 'conversation' : write.participant === 'agent' ? 'user' : 'participant';
   if (!repeatsAt(kind, scope)) return [];
+  const per = { conversation: 'customer', user: 'agent (one user can be two participants of a conversation)', participant: 'participant', table: 'table' }[scope];
   return write.values
     .filter(([key]) => !carries(key, EVENT_OWN_FIELDS))
-    .map(([key]) => `${where}.participantAttributes.values key "${key.map((part) => (typeof part === 'string' ? part : `{{${part.path}}}`)).join('')}": ${kind} events can come more than once per ${scope === 'conversation' ? 'customer' : 'participant'}, in any order: put {{eventBody.eventTime | iso}} in the key`);
+    .map(([key]) => `${where}.participantAttributes.values key "${key.map((part) => (typeof part === 'string' ? part : `{{${part.path}}}`)).join('')}": ${kind} events can come more than once per ${per}, in any order: put {{eventBody.eventTime | iso}} in the key`);
 }

@@ -70,6 +70,8 @@ export function renderPlan(plan: ParsedPlan, input: Pick<WorkflowInput, 'kind' |
     } else {
       const key = renderKey(write.key, scope, plan.name, 'the data table row key');
       if (key.length > DATA_TABLE_KEY_MAX_LENGTH) throw new InvalidEvent(`action "${plan.name}": the data table row key is ${key.length} characters, over Genesys' ${DATA_TABLE_KEY_MAX_LENGTH}`);
+      // A URL resolves `.` and `..` segments away: the request would name another resource.
+      if (key === '' || key === '.' || key === '..') throw new InvalidEvent(`action "${plan.name}": the data table row key renders as ${JSON.stringify(key)}, which names no row`);
       const values = renderValues(write.values, scope, plan.name, 'column');
       if (Object.keys(values).length > 0) writes.push({ type: write.type, datatableId: write.datatableId, key, values });
     }

@@ -12,10 +12,11 @@ export type ExpectedWrite =
   | { type: 'dataTableRow'; datatableId: string; key: string; values: Record<string, string> }
   | { type: 'conversationTag'; conversationId: string; externalTag: string };
 
-/** What one event should do: run `action` and make `writes`; undefined when no action matches it or it is invalid. */
+/** What one event should do: run `action` and make `writes`, or be parked by it as `invalid` (the InvalidEvent message). */
 export interface ExpectedOutcome {
   action: string;
   writes: ExpectedWrite[];
+  invalid?: string;
 }
 
 function participantOf(
@@ -31,7 +32,7 @@ function participantOf(
 }
 
 /**
- * What `item` should write under `actions`: the action its kind and fields match, its writes rendered, each
+ * What `item` should write under `actions` (undefined: no action matches it, or the dispatcher refuses it): the action its kind and fields match, its writes rendered, each
  * participant resolved as the processor resolves it (an event without participantId writes to the participant
  * the generator recorded, else the conversation's customer). When `known` is given, attribute writes to
  * conversations or participants it does not list are left out (Genesys would answer 404).
@@ -50,7 +51,7 @@ export function expectedOutcome(item: EntryOrEvent, actions: ActionsConfig, know
     if (participantId === undefined || (known !== undefined && !conversation?.participants.some((p) => p.id === participantId))) return [];
     return [{ type: write.type, conversationId, participantId, attributes: write.attributes }];
   });
-  return { action: planned.action, writes };
+  return planned.invalid === undefined ? { action: planned.action, writes } : { action: planned.action, writes: [], invalid: planned.invalid };
 }
 
 /**

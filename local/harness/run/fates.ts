@@ -6,7 +6,7 @@ import { ErrorName } from '../../../functions/shared/errors.js';
 import { kindOfTopic } from '../../../functions/shared/events.js';
 import { defaultActions, kindsOf, type ActionsConfig } from '../../../tools/actions/index.js';
 import type { ParkedMessage } from '../../../tools/dlq/peek.js';
-import type { LoadConversation } from '../load/entry.js';
+import { parseEntry, type LoadConversation } from '../load/entry.js';
 import { expectedOutcome, type ExpectedWrite } from '../load/expected-state.js';
 import type { Observation, RunEvent, RunExpectations } from './observation.js';
 
@@ -96,7 +96,11 @@ function fateOf(event: RunEvent, index: number, context: FateContext): EventFate
   const copy = id === undefined ? undefined : context.parked.get(id)?.[0];
   if (copy !== undefined) return parkedFate(event, copy, context.expectations);
   if (event.expected === 'malformed') return { fate: 'lost', malformedNotParked: true };
+  // A valid event the dispatcher's own rules refuse is one it parks: not parked, it is lost.
+  if (parseEntry(event.entry) === undefined) return { fate: 'lost' };
   const outcome = expectedOutcome(event.entry, context.actions, context.conversations);
+  // An event its action cannot fill is parked as InvalidEvent by the processor: not parked, it is lost.
+  if (outcome?.invalid !== undefined) return { fate: 'lost' };
   // Nothing to see in Genesys: done if the queue drained.
   if (outcome === undefined) {
     if (!context.observation.drained) return { fate: 'lost' };
