@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import { ErrorName, WORKFLOW_RETRIED_ERRORS } from '../functions/shared/errors.js';
-import { ActionsError, kindsOf, readActions, staleFiles } from './actions/index.js';
+import { ActionsError, kindsOf, readActions, staleFiles, staleMessage } from './actions/index.js';
 import { isMainModule, runMain } from './cli.js';
 import { checkInvariants } from './invariants/index.js';
 import {
@@ -107,7 +107,7 @@ export function validateActions(): CheckResult {
   try {
     const config = readActions();
     const stale = staleFiles(config);
-    if (stale.length > 0) return { name, ok: false, detail: `${stale.join(' and ')} ${stale.length === 1 ? 'is' : 'are'} behind ${config.file}: run npm run actions` };
+    if (stale.length > 0) return { name, ok: false, detail: staleMessage(stale, config.file) };
     return { name, ok: true, detail: `${config.actions.length} actions on ${kindsOf(config).join(', ')}; template.yaml and the ASL up to date` };
   } catch (error) {
     if (error instanceof ActionsError) return { name, ok: false, detail: error.message };

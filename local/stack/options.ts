@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { PROJECT_ROOT, loadTemplate, type Template } from '../../template/index.js';
-import { ActionsError, definitionTextFor, eventPatternOf, RULE_LOGICAL_ID, staleFiles, WORKFLOW_LOGICAL_ID, defaultActions, type ActionsConfig } from '../../tools/actions/index.js';
+import { ActionsError, definitionTextFor, eventPatternOf, RULE_LOGICAL_ID, staleFiles, staleMessage, WORKFLOW_LOGICAL_ID, defaultActions, type ActionsConfig } from '../../tools/actions/index.js';
 import type { GenesysSimulatorOptions } from '../genesys-sim/server.js';
 import type { FaultProxy } from './fault-proxy.js';
 import type { DefinitionSourceRewrite, DefinitionTransform } from './stepfunctions/definition.js';
@@ -109,7 +109,7 @@ function withActions(options: LocalStackOptions): { template: Template; definiti
   if (actions === undefined) {
     if (options.template === undefined) {
       const stale = staleFiles(defaultActions());
-      if (stale.length > 0) throw new ActionsError(`${stale.join(' and ')} ${stale.length === 1 ? 'is' : 'are'} behind actions.yaml: run npm run actions`);
+      if (stale.length > 0) throw new ActionsError(staleMessage(stale, defaultActions().file));
     }
     return { template: options.template ?? loadTemplate() };
   }

@@ -41,10 +41,11 @@ function checkTests(action: Action): string[] {
 
 function checkTemplates(action: Action): string[] {
   // SAM replaces ${Name} in the definition with the state machine's DefinitionSubstitutions: such text would not reach the processor as written.
-  const substituted = templatesOf(action)
+  const templates = templatesOf(action);
+  const substituted = templates
     .filter(([parts]) => parts.some((part) => typeof part === 'string' && part.includes('${')))
     .map(([, where]) => `${where}: contains "\${", which SAM would replace with a definition substitution`);
-  return substituted.concat(templatesOf(action).flatMap(([parts, where]) =>
+  return substituted.concat(templates.flatMap(([parts, where]) =>
     placeholdersOf(parts).flatMap((placeholder) =>
       action.on.flatMap((kind) => {
         if (placeholder.path.startsWith('step.')) return action.step === undefined ? [`${where}: {{${placeholder.path}}}: the action has no step to read`] : [];

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { isMainModule, runMain } from '../cli.js';
 import { ActionsError } from './config.js';
 import { kindsOf } from './compile.js';
-import { staleFiles, writeGeneratedFiles } from './generate.js';
+import { staleFiles, staleMessage, writeGeneratedFiles } from './generate.js';
 import { readActions } from './index.js';
 
 /** Compiles or checks; answers the exit status. */
@@ -16,7 +16,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): number {
   const summary = `${config.actions.length} actions on ${kindsOf(config).join(', ')}`;
   if (values.check) {
     const stale = staleFiles(config);
-    if (stale.length > 0) throw new ActionsError(`${stale.join(' and ')} ${stale.length === 1 ? 'is' : 'are'} behind ${config.file}: run npm run actions`);
+    if (stale.length > 0) throw new ActionsError(staleMessage(stale, config.file));
     console.log(`${config.file}: ${summary}; template.yaml and the workflow are up to date`);
     return 0;
   }

@@ -57,6 +57,11 @@ export function generatedFiles(config: ActionsConfig, root: string = PROJECT_ROO
   ];
 }
 
+/** What every command says of generated files behind the actions file (`stale` from `staleFiles`). */
+export function staleMessage(stale: readonly string[], file: string): string {
+  return `${stale.join(' and ')} ${stale.length === 1 ? 'is' : 'are'} behind ${file}: run npm run actions`;
+}
+
 /** The generated files that are behind `config`, relative to `root`. */
 export function staleFiles(config: ActionsConfig, root: string = PROJECT_ROOT): string[] {
   return generatedFiles(config, root)

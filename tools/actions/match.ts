@@ -3,20 +3,14 @@
  * routing is compiled from: the local runs' expectations (local/harness) come from here, so a difference
  * between this and the deployed Choice state shows up as a state mismatch, not as agreement by construction.
  */
-import { renderPlan, type RenderedWrite } from '../../functions/shared/actions/render.js';
+import { renderPlan, scopeOf, type RenderedWrite } from '../../functions/shared/actions/render.js';
+import { valueAt } from '../../functions/shared/actions/template.js';
 import { InvalidEvent } from '../../functions/shared/errors.js';
 import type { WorkflowInput } from '../../functions/shared/events.js';
 import type { Action, ActionsConfig, FieldTest } from './config.js';
 
 /** The parts of an event the routing reads. */
 export type RoutedEvent = Pick<WorkflowInput, 'kind' | 'body' | 'time' | 'detail'>;
-
-function fieldOf(event: RoutedEvent, field: string): unknown {
-  const [root, ...rest] = field.split('.');
-  let value: unknown = root === 'eventBody' ? event.body : root === 'detail' ? event.detail : root === 'time' ? event.time : undefined;
-  for (const segment of rest) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined;
-  return value;
-}
 
 function passes(value: unknown, test: FieldTest): boolean {
   if ('present' in test) return (value !== undefined) === test.present;
@@ -28,7 +22,7 @@ function passes(value: unknown, test: FieldTest): boolean {
 
 /** The first action whose kinds and tests match, as the workflow's Choice state picks it. */
 export function actionFor(config: ActionsConfig, event: RoutedEvent): Action | undefined {
-  return config.actions.find((action) => action.on.includes(event.kind) && Object.entries(action.when).every(([field, test]) => passes(fieldOf(event, field), test)));
+  return config.actions.find((action) => action.on.includes(event.kind) && Object.entries(action.when).every(([field, test]) => passes(valueAt(scopeOf(event), field), test)));
 }
 
 /**

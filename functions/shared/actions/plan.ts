@@ -4,7 +4,7 @@
  * Parsed here once for both the build (`npm run actions`) and the processor, so they refuse the same things.
  */
 import { ConfigurationError } from '../errors.js';
-import { isRecord } from '../events.js';
+import { isRecord, isUuid } from '../events.js';
 import { parseTemplate, TemplateSyntaxError, type TemplatePart } from './template.js';
 
 /** Whose participant data an attributes write changes. */
@@ -64,9 +64,6 @@ export class PlanError extends Error {
   }
 }
 
-/** Genesys' data table ids are UUIDs; only such an id goes into the URL. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function template(value: unknown, where: string): TemplatePart[] {
   if (typeof value !== 'string') throw new PlanError(where, `must be a string, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`);
   try {
@@ -107,7 +104,8 @@ function parseWrite(value: unknown, where: string): ParsedWrite {
     const body = value.dataTableRow;
     if (!isRecord(body)) throw new PlanError(at, 'must be a mapping with datatableId, key and values');
     onlyKeys(body, ['datatableId', 'key', 'values'], at);
-    if (typeof body.datatableId !== 'string' || !UUID.test(body.datatableId)) throw new PlanError(`${at}.datatableId`, 'must be the data table\'s id (a UUID)');
+    // Genesys' data table ids are UUIDs; only such an id goes into the URL.
+    if (!isUuid(body.datatableId)) throw new PlanError(`${at}.datatableId`, 'must be the data table\'s id (a UUID)');
     const values = mapping(body.values, `${at}.values`).map(([column, text]): [string, TemplatePart[]] => [column, template(text, `${at}.values.${column}`)]);
     return { type: 'dataTableRow', datatableId: body.datatableId, key: template(body.key, `${at}.key`), values };
   }

@@ -91,7 +91,8 @@ export interface Unresolved {
 /** The latest time a JavaScript Date holds (ECMAScript, "Time Values and Time Range"). */
 const MAX_TIME_MS = 8.64e15;
 
-function lookup(scope: TemplateScope, path: string): unknown {
+/** The value at a dotted field path (`eventBody.queueId`, `detail.metadata.CorrelationId`) of `scope`; undefined when absent. */
+export function valueAt(scope: TemplateScope, path: string): unknown {
   const [root, ...rest] = path.split('.');
   let value: unknown = root === 'eventBody' ? scope.eventBody : (scope as unknown as Record<string, unknown>)[root ?? ''];
   for (const segment of rest) {
@@ -107,7 +108,7 @@ function applyFilter(value: unknown, filter: TemplateFilter): unknown {
 }
 
 function renderPlaceholder(scope: TemplateScope, placeholder: Placeholder): string | Unresolved {
-  const value = placeholder.filters.reduce<unknown>((current, filter) => applyFilter(current, filter), lookup(scope, placeholder.path));
+  const value = placeholder.filters.reduce<unknown>((current, filter) => applyFilter(current, filter), valueAt(scope, placeholder.path));
   if (value === undefined || value === null) return { path: placeholder.path, reason: 'missing' };
   return typeof value === 'string' ? value : { path: placeholder.path, reason: 'not a string' };
 }
