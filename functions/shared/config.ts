@@ -3,6 +3,7 @@
  * ConfigurationError that names what is missing. template.yaml sets every variable read here.
  */
 import { ConfigurationError } from './errors.js';
+import { parseRouteLimits, type RouteLimits } from './genesys/routes.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -25,6 +26,18 @@ function positiveNumber(env: Env, name: string, fallback?: number): number {
     throw new ConfigurationError(`environment variable ${name} must be a positive number, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/** A variable template.yaml always sets, possibly to ''; '' when absent. */
+function optional(env: Env, name: string): string {
+  return env[name]?.trim() ?? '';
+}
+
+/** One of `allowed`; the first of them when absent. */
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly [T, ...T[]]): T {
+  const value = optional(env, name) || allowed[0];
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigurationError(`environment variable ${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
 }
 
 /** A positive number that only the local stack sets; `fallback` when absent. */
@@ -84,8 +97,17 @@ export interface ProcessorConfig {
   secretId: string;
   /** How long the secret stays cached in the execution environment. */
   secretMaxAgeSeconds: number;
-  /** Requests per minute one token may make; Genesys allows 300. */
+  /** Requests per minute of the budget: one token's, or with scope 'client' the OAuth client's across every environment; Genesys allows 300. */
   requestsPerMinute: number;
+  /**
+   * Whom Genesys' limit counts: each token (each environment has its own: the budget is in its memory) or the
+   * OAuth client (every environment shares one budget, held in the RateBudgetTable).
+   */
+  rateLimitScope: 'token' | 'client';
+  /** The DynamoDB table of the shared budget; set when the scope is 'client'. */
+  rateBudgetTableName?: string;
+  /** Routes with a lower limit of their own, within the budget. */
+  routeLimits: RouteLimits;
   /**
    * The limiter's minute in ms: 60000, as Genesys counts. Only the local stack's time scale shortens it
    * (GENESYS_RATE_LIMIT_WINDOW_MS, never set by template.yaml), to match a simulator whose minute is scaled.
@@ -110,8 +132,17 @@ export function readProcessorConfig(env: Env = process.env): ProcessorConfig {
     secretId: required(env, 'GENESYS_SECRET_ID'),
     secretMaxAgeSeconds: positiveNumber(env, 'GENESYS_SECRET_MAX_AGE_SECONDS'),
     requestsPerMinute: positiveNumber(env, 'GENESYS_REQUESTS_PER_MINUTE'),
+    ...rateLimitScopeOf(oneOf(env, 'GENESYS_RATE_LIMIT_SCOPE', ['token', 'client']), optional(env, 'RATE_BUDGET_TABLE_NAME')),
+    routeLimits: parseRouteLimits(optional(env, 'GENESYS_ROUTE_REQUESTS_PER_MINUTE')),
     rateLimitWindowMs: optionalPositiveNumber(env, 'GENESYS_RATE_LIMIT_WINDOW_MS', 60_000),
     requestTimeoutMs: positiveNumber(env, 'GENESYS_REQUEST_TIMEOUT_MS'),
     maxInPlaceRetryAfterSeconds: positiveNumber(env, 'GENESYS_MAX_IN_PLACE_RETRY_AFTER_SECONDS'),
   };
+}
+
+/** The scope, and for 'client' the table that holds the shared budget (template.yaml sets it only then). */
+function rateLimitScopeOf(scope: 'token' | 'client', tableName: string): Pick<ProcessorConfig, 'rateLimitScope' | 'rateBudgetTableName'> {
+  if (scope === 'token') return { rateLimitScope: 'token' };
+  if (tableName === '') throw new ConfigurationError("environment variable RATE_BUDGET_TABLE_NAME is required when GENESYS_RATE_LIMIT_SCOPE is 'client' (set by template.yaml)");
+  return { rateLimitScope: 'client', rateBudgetTableName: tableName };
 }

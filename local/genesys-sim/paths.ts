@@ -54,3 +54,19 @@ export function apiTargetOf(pathname: string): ApiTarget {
   if (segments.length === 7 && participants === 'participants' && attributes === 'attributes') target.resource = 'attributes';
   return target;
 }
+
+/**
+ * The route a request names, as the processor's client names it in its messages and a resource limit is
+ * configured: `METHOD /api/v2/...` with each id replaced by its name; `METHOD path` for any other path.
+ */
+export function routeOf(method: string, target: ApiTarget, pathname?: string): string {
+  const routes: Record<ApiTarget['resource'], string | undefined> = {
+    conversation: '/api/v2/conversations/{conversationId}',
+    attributes: '/api/v2/conversations/{conversationId}/participants/{participantId}/attributes',
+    tags: '/api/v2/conversations/{conversationId}/tags',
+    datatableRows: '/api/v2/flows/datatables/{datatableId}/rows',
+    datatableRow: '/api/v2/flows/datatables/{datatableId}/rows/{key}',
+    unknown: undefined,
+  };
+  return `${method} ${routes[target.resource] ?? pathname ?? 'unknown'}`;
+}

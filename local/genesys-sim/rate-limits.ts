@@ -1,6 +1,7 @@
 /**
- * Genesys' two rate limits, API requests per token and token requests per client, each a rolling
- * window, and the Retry-After a 429 holds its key to. https://developer.genesys.cloud/platform/api/rate-limits
+ * Genesys' rate limits, each a rolling window: API requests per token or per OAuth client (`rateLimitScope`),
+ * lower limits of single resources within that, token requests per client; and the Retry-After a 429 holds
+ * its key to. https://developer.genesys.cloud/platform/api/rate-limits
  */
 import { RollingWindow, toRetryAfterSeconds, type WindowDecision } from './rolling-window.js';
 import { MINUTE_MS, type SimulatorSettings } from './settings.js';
@@ -30,7 +31,14 @@ function headersOf(decision: WindowDecision, reported: boolean): Record<string, 
   };
 }
 
-/** Both windows and the holds, on the simulator's clock; `apply` follows the settings. */
+/** Who sent an API request, and to which route (`PATCH /api/v2/conversations/{conversationId}/...`). */
+export interface ApiCaller {
+  tokenLabel: string;
+  clientId: string;
+  route: string;
+}
+
+/** The windows and the holds, on the simulator's clock; `apply` follows the settings. */
 export class RateLimits {
   private readonly api: RollingWindow;
   private readonly logins: RollingWindow;
@@ -38,6 +46,9 @@ export class RateLimits {
   private readonly heldUntil = new Map<string, number>();
   private fixedRetryAfterSeconds: number | undefined;
   private reportHeaders = true;
+  private scope: SimulatorSettings['rateLimitScope'] = 'token';
+  private resourceLimits: Readonly<Record<string, number>> = {};
+  private countRefused = false;
 
   constructor(private readonly clock: () => number) {
     this.api = new RollingWindow(0, MINUTE_MS, clock);
@@ -52,6 +63,9 @@ export class RateLimits {
     this.logins.windowMs = MINUTE_MS / settings.timeScale;
     this.fixedRetryAfterSeconds = settings.retryAfterSeconds;
     this.reportHeaders = settings.rateLimitHeaders;
+    this.scope = settings.rateLimitScope;
+    this.resourceLimits = settings.resourceLimits;
+    this.countRefused = settings.countRefused;
   }
 
   /** A token request by this client against its window. */
@@ -60,18 +74,33 @@ export class RateLimits {
   }
 
   /**
-   * An API request with this token against its window. With a fixed Retry-After, Genesys holds the
-   * token to it: a request before it has passed is refused whatever the window says.
+   * An API request against the budget of its token or client, and of its route where that has a limit of its
+   * own: allowed only when both have room, and then counted in both; a refusal is counted too when
+   * `countRefused` is on. The answer reports the route's budget where it has one, else the scope's. With a
+   * fixed Retry-After, Genesys holds the key to it: a request before it has passed is refused whatever the
+   * window says.
    */
-  admitApi(label: string): ApiAdmission {
-    const until = this.heldUntil.get(label);
+  admitApi(caller: ApiCaller): ApiAdmission {
+    const key = this.scope === 'client' ? `client ${caller.clientId}` : caller.tokenLabel;
+    const until = this.heldUntil.get(key);
     const heldMs = until === undefined ? 0 : until - this.clock();
     const early = heldMs > 0;
     if (early && this.fixedRetryAfterSeconds !== undefined) {
       const held: WindowDecision = { allowed: false, count: this.api.limit, limit: this.api.limit, retryAfterMs: heldMs, resetMs: heldMs };
-      return { early, ...this.refuse(held, label, toRetryAfterSeconds(heldMs)) };
+      if (this.countRefused) this.api.count(key);
+      return { early, ...this.refuse(held, key, toRetryAfterSeconds(heldMs)) };
     }
-    return { early, ...this.admit(this.api.take(label), label) };
+    const routeLimit = this.resourceLimits[caller.route];
+    const routeKey = `${key} ${caller.route}`;
+    const scopeDecision = this.api.peek(key);
+    const routeDecision = routeLimit === undefined ? undefined : this.api.peek(routeKey, routeLimit);
+    const refusal = [routeDecision, scopeDecision].find((decision) => decision !== undefined && !decision.allowed);
+    if (refusal === undefined || this.countRefused) {
+      const counted = this.api.count(key);
+      const countedRoute = routeLimit === undefined ? undefined : this.api.count(routeKey, routeLimit);
+      if (refusal === undefined) return { early, ...this.admit(countedRoute ?? counted, key) };
+    }
+    return { early, ...this.refuse(refusal as WindowDecision, key) };
   }
 
   private admit(decision: WindowDecision, key: string): Allowed | Refused {

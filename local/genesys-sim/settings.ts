@@ -15,8 +15,20 @@ export type Latency = number | { min: number; max: number };
 
 /** Behaviour that can change while the simulator runs (see `configure`). */
 export interface SimulatorSettings {
-  /** API requests one token may make per (scaled) minute. Genesys: 300. */
+  /** API requests one token (or, with `rateLimitScope` 'client', one OAuth client) may make per (scaled) minute. Genesys: 300. */
   requestsPerMinute: number;
+  /**
+   * Whom `requestsPerMinute` counts: each token ('token', as Genesys' limits page reads) or every token of one
+   * OAuth client together ('client', as some of Genesys' forum answers read it).
+   */
+  rateLimitScope: 'token' | 'client';
+  /**
+   * Lower limits of single routes within the scope's budget, per (scaled) minute, keyed by route as the processor
+   * names it: `PUT /api/v2/flows/datatables/{datatableId}/rows/{key}`. A request counts against both.
+   */
+  resourceLimits: Readonly<Record<string, number>>;
+  /** Whether a request answered 429 counts against the window (a client that keeps asking stays locked out). Default off. */
+  countRefused: boolean;
   /** Token requests one client may make per (scaled) minute. Genesys: 300. */
   tokenRequestsPerMinute: number;
   /** Speed-up of the rate-limit minute: windows last 60000 / timeScale ms. */
@@ -55,6 +67,9 @@ export type SettingsPatch = Partial<Omit<SimulatorSettings, 'forbiddenConversati
 export function defaultSettings(): SimulatorSettings {
   return {
     requestsPerMinute: 300,
+    rateLimitScope: 'token',
+    resourceLimits: {},
+    countRefused: false,
     tokenRequestsPerMinute: 300,
     timeScale: 1,
     tokenExpiresIn: 86_399,
@@ -80,6 +95,11 @@ function checkPositive(name: string, value: number): void {
 function check(settings: SimulatorSettings): void {
   checkPositive('requestsPerMinute', settings.requestsPerMinute);
   checkPositive('tokenRequestsPerMinute', settings.tokenRequestsPerMinute);
+  if (settings.rateLimitScope !== 'token' && settings.rateLimitScope !== 'client') throw new RangeError(`rateLimitScope must be 'token' or 'client', got ${String(settings.rateLimitScope)}`);
+  for (const [route, limit] of Object.entries(settings.resourceLimits)) {
+    if (!/^(GET|PUT|POST|PATCH|DELETE) \/api\/v2\//.test(route)) throw new RangeError(`resourceLimits: ${JSON.stringify(route)} is not a route such as 'PUT /api/v2/...'`);
+    checkPositive(`resourceLimits[${route}]`, limit);
+  }
   checkPositive('timeScale', settings.timeScale);
   checkPositive('tokenExpiresIn', settings.tokenExpiresIn);
   checkRate('faultRate', settings.faultRate);

@@ -1,6 +1,8 @@
 /** The Genesys client under test, wired to a scripted simulator (genesys-server.ts), and the clocks tests drive it with. */
+import { TokenBudget } from '../../functions/shared/genesys/budget.js';
 import { GenesysClient } from '../../functions/shared/genesys/client.js';
 import { RateLimiter, systemClock, type Clock } from '../../functions/shared/genesys/rate-limiter.js';
+import type { RouteLimits } from '../../functions/shared/genesys/routes.js';
 import { TokenProvider } from '../../functions/shared/genesys/token.js';
 
 /** The OAuth client the test stacks log in with. */
@@ -11,12 +13,13 @@ export interface TestClientOptions {
   requestTimeoutMs?: number;
   maxInPlaceRetryAfterSeconds?: number;
   requestsPerMinute?: number;
+  routeLimits?: RouteLimits;
   clock?: Clock;
   now?: () => number;
 }
 
-/** A GenesysClient wired to `server` (its `url`) for login and API, with its token provider and limiter. */
-export function clientFor(server: { url: string }, options: TestClientOptions = {}): { client: GenesysClient; tokens: TokenProvider; limiter: RateLimiter } {
+/** A GenesysClient wired to `server` (its `url`) for login and API, with its token provider, its per-token budget and that budget's token limiter. */
+export function clientFor(server: { url: string }, options: TestClientOptions = {}): { client: GenesysClient; tokens: TokenProvider; limiter: RateLimiter; budget: TokenBudget } {
   const clock = options.clock ?? systemClock;
   const requestTimeoutMs = options.requestTimeoutMs ?? 2_000;
   const tokens = new TokenProvider({
@@ -26,15 +29,16 @@ export function clientFor(server: { url: string }, options: TestClientOptions = 
     now: options.now ?? (() => clock.now()),
   });
   const limiter = new RateLimiter(options.requestsPerMinute ?? 300, clock);
+  const budget = new TokenBudget(limiter, options.routeLimits, clock);
   const client = new GenesysClient({
     apiBaseUrl: server.url,
     tokens,
-    limiter,
+    budget,
     requestTimeoutMs,
     maxInPlaceRetryAfterSeconds: options.maxInPlaceRetryAfterSeconds ?? 5,
     clock,
   });
-  return { client, tokens, limiter };
+  return { client, tokens, limiter, budget };
 }
 
 /** A clock whose sleep returns at once and records what it was asked to wait; time is real. */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { GenesysClient, RateLimiter, type TokenSource } from '../../functions/shared/genesys/index.js';
+import { GenesysClient, RateLimiter, TokenBudget, type TokenSource } from '../../functions/shared/genesys/index.js';
 import { InvalidEvent } from '../../functions/shared/errors.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../local/genesys-sim/server.js';
 import { PROJECT_ROOT, functionEnvironment, loadTemplate, resourcesOfType } from '../../template/index.js';
@@ -64,7 +64,7 @@ describe('ids in URLs and tokens at the door', () => {
 
   const tokens: TokenSource = { getToken: async () => 'not-a-real-token', invalidate: () => undefined };
   const client = (): GenesysClient =>
-    new GenesysClient({ apiBaseUrl: simulator.apiBaseUrl, tokens, limiter: new RateLimiter(300), requestTimeoutMs: 2_000, maxInPlaceRetryAfterSeconds: 1 });
+    new GenesysClient({ apiBaseUrl: simulator.apiBaseUrl, tokens, budget: new TokenBudget(new RateLimiter(300)), requestTimeoutMs: 2_000, maxInPlaceRetryAfterSeconds: 1 });
 
   it.each(['../', '..%2F..%2Fusers', '%2F', '', 'a'.repeat(10_240), `${CONVERSATION}/../../users/me`, `${CONVERSATION}?x=1`, ` ${CONVERSATION}`])(
     'the processor refuses to build a URL from the id %j',

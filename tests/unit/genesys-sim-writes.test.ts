@@ -1,5 +1,6 @@
 import { ErrorName } from '../../functions/shared/errors.js';
 import { GenesysClient } from '../../functions/shared/genesys/client.js';
+import { TokenBudget } from '../../functions/shared/genesys/budget.js';
 import { RateLimiter } from '../../functions/shared/genesys/rate-limiter.js';
 import { TokenProvider } from '../../functions/shared/genesys/token.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../local/genesys-sim/server.js';
@@ -21,7 +22,7 @@ beforeEach(async () => {
     dataTables: [{ id: TABLE, columns: ['queueId', 'endedAt'] }],
   });
   const tokens = new TokenProvider({ loginBaseUrl: sim.loginBaseUrl, credentials: async () => CLIENT, requestTimeoutMs: 2_000 });
-  client = new GenesysClient({ apiBaseUrl: sim.apiBaseUrl, tokens, limiter: new RateLimiter(300), requestTimeoutMs: 2_000, maxInPlaceRetryAfterSeconds: 0 });
+  client = new GenesysClient({ apiBaseUrl: sim.apiBaseUrl, tokens, budget: new TokenBudget(new RateLimiter(300)), requestTimeoutMs: 2_000, maxInPlaceRetryAfterSeconds: 0 });
 });
 
 afterEach(async () => {

@@ -304,6 +304,105 @@ describe('Genesys simulator: rate limit per token', () => {
   });
 });
 
+describe('Genesys simulator: rate limit per OAuth client, per route, and 429s counted', () => {
+  const TAGS = `PUT /api/v2/conversations/{conversationId}/tags`;
+
+  function putTag(sim: GenesysSimulator, accessToken: string): Promise<Response> {
+    return fetch(`${sim.apiBaseUrl}/api/v2/conversations/${CONVERSATION}/tags`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ externalTag: 'vip' }),
+    });
+  }
+
+  it("with rateLimitScope 'client', every token of the client shares one budget, and the headers say so", async () => {
+    let now = 1_000_000;
+    const sim = await simulator({ requestsPerMinute: 3, rateLimitScope: 'client', timeScale: 60, clock: () => now });
+    const tokens = [await token(sim), await token(sim), await token(sim)];
+    const answers = [];
+    for (const accessToken of tokens) {
+      answers.push(await getConversation(sim, accessToken));
+      now += 10;
+    }
+    expect(answers.map((response) => [response.status, response.headers.get('inin-ratelimit-count'), response.headers.get('inin-ratelimit-allowed')])).toEqual([
+      [200, '1', '3'],
+      [200, '2', '3'],
+      [200, '3', '3'],
+    ]);
+    // A fourth token is no way around it: the client's budget is spent.
+    const fourth = await getConversation(sim, await token(sim));
+    expect(fourth.status).toBe(429);
+    expect(fourth.headers.get('inin-ratelimit-count')).toBe('3');
+    now += 1_000;
+    expect((await getConversation(sim, tokens[0] as string)).status).toBe(200);
+  });
+
+  it("with rateLimitScope 'token' (the default), each token has a budget of its own", async () => {
+    const now = 1_000_000;
+    const sim = await simulator({ requestsPerMinute: 1, timeScale: 60, clock: () => now });
+    expect(sim.settings.rateLimitScope).toBe('token');
+    expect((await getConversation(sim, await token(sim))).status).toBe(200);
+    expect((await getConversation(sim, await token(sim))).status).toBe(200);
+  });
+
+  it('holds a route with a lower limit of its own to it, counts its requests in the scope too, and leaves the other routes their room', async () => {
+    let now = 1_000_000;
+    const sim = await simulator({ requestsPerMinute: 4, resourceLimits: { [TAGS]: 2 }, timeScale: 60, clock: () => now });
+    const accessToken = await token(sim);
+    const tagged = [await putTag(sim, accessToken), await putTag(sim, accessToken)];
+    expect(tagged.map((response) => [response.status, response.headers.get('inin-ratelimit-count'), response.headers.get('inin-ratelimit-allowed')])).toEqual([
+      [202, '1', '2'],
+      [202, '2', '2'],
+    ]);
+    const third = await putTag(sim, accessToken);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('inin-ratelimit-allowed')).toBe('2');
+    // The scope counted the two tag writes (not the refused one): two conversation reads are left, then none.
+    const reads = [await getConversation(sim, accessToken), await getConversation(sim, accessToken), await getConversation(sim, accessToken)];
+    expect(reads.map((response) => [response.status, response.headers.get('inin-ratelimit-allowed')])).toEqual([
+      [200, '4'],
+      [200, '4'],
+      [429, '4'],
+    ]);
+    now += 1_000;
+    expect((await putTag(sim, accessToken)).status).toBe(202);
+  });
+
+  it('counts a refused request against the window when countRefused is on: a client that keeps asking stays locked out', async () => {
+    let now = 1_000_000;
+    const sim = await simulator({ requestsPerMinute: 2, countRefused: true, timeScale: 60, clock: () => now });
+    const accessToken = await token(sim);
+    expect((await getConversation(sim, accessToken)).status).toBe(200);
+    now += 400;
+    expect((await getConversation(sim, accessToken)).status).toBe(200);
+    now += 400;
+    expect((await getConversation(sim, accessToken)).status).toBe(429);
+    // 1000 ms after the first request it has left the window, but the refused one (at 800) has not.
+    now += 300;
+    expect((await getConversation(sim, accessToken)).status).toBe(429);
+    expect(sim.ledger.count(429)).toBe(2);
+  });
+
+  it('does not count refused requests by default, as before', async () => {
+    let now = 1_000_000;
+    const sim = await simulator({ requestsPerMinute: 1, timeScale: 60, clock: () => now });
+    const accessToken = await token(sim);
+    expect(sim.settings.countRefused).toBe(false);
+    expect((await getConversation(sim, accessToken)).status).toBe(200);
+    now += 500;
+    expect((await getConversation(sim, accessToken)).status).toBe(429);
+    now += 600;
+    expect((await getConversation(sim, accessToken)).status).toBe(200);
+  });
+
+  it('refuses settings it cannot apply with a RangeError naming them', async () => {
+    const sim = await simulator();
+    expect(() => sim.configure({ rateLimitScope: 'org' as 'client' })).toThrow(/rateLimitScope/);
+    expect(() => sim.configure({ resourceLimits: { '/api/v2/conversations': 10 } })).toThrow(/is not a route/);
+    expect(() => sim.configure({ resourceLimits: { [TAGS]: 0 } })).toThrow(/resourceLimits/);
+  });
+});
+
 describe('Genesys simulator: Retry-After', () => {
   it('marks every request a token sends before the Retry-After of its 429 has passed', async () => {
     let now = 0;

@@ -98,7 +98,7 @@ describe('configuration invariants', () => {
     ['IAM statements are scoped', 'a conditional statement without a Resource', (t) => {
       const conditional = policyStatements(t, 'ProcessorFunction').find((s) => 'Fn::If' in s) as unknown as { 'Fn::If': [string, Statement, unknown] };
       delete conditional['Fn::If'][1].Resource;
-    }, /DecryptGenesysClientCredentials: names no Resource/],
+    }, /TakeSharedRateBudgetSlots: names no Resource/],
     ['error names agree between ASL and code', 'an error name the code does not define', (_, asl) => {
       retrierFor(asl, 'Genesys.RateLimited').ErrorEquals = ['Genesys.Throttled'];
     }, /names error Genesys.Throttled, which functions\/shared\/errors.ts does not define/],

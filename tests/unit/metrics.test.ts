@@ -108,8 +108,8 @@ describe('Genesys client metrics', () => {
   ])('counts a request answered %i under status class %s, with its latency, and the token request', async (status, statusClass) => {
     server.script('PATCH', attributesPath(PARTICIPANT_ID), { status, body: { message: 'scripted', status } });
     const sink = recordingSink();
-    const { tokens, limiter } = clientFor(server);
-    const client = new GenesysClient({ apiBaseUrl: server.url, tokens, limiter, requestTimeoutMs: 2_000, maxInPlaceRetryAfterSeconds: 0, metrics: sink });
+    const { tokens, budget } = clientFor(server);
+    const client = new GenesysClient({ apiBaseUrl: server.url, tokens, budget, requestTimeoutMs: 2_000, maxInPlaceRetryAfterSeconds: 0, metrics: sink });
 
     await client.patchParticipantAttributes(CONVERSATION_ID, PARTICIPANT_ID, { key: 'value' }).catch(() => undefined);
 

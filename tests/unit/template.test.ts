@@ -375,10 +375,10 @@ describe('template.yaml', () => {
 
   describe('environment', () => {
     const configSource = readFileSync(resolve(PROJECT_ROOT, 'functions/shared/config.ts'), 'utf8');
-    /** The variables a reader function of config.ts requires (its required(...) and positiveNumber(...) calls). */
+    /** The variables a reader function of config.ts reads from what template.yaml sets (its required, positiveNumber, optional and oneOf calls). */
     const variablesRead = (reader: string): string[] => {
       const body = configSource.slice(configSource.indexOf(`function ${reader}`)).split(/\n}\n/)[0]!;
-      return [...body.matchAll(/(?:required|positiveNumber)\(env, '([A-Z_]+)'/g)].map((match) => match[1]!).sort();
+      return [...body.matchAll(/(?:required|positiveNumber|optional|oneOf)\(env, '([A-Z_]+)'/g)].map((match) => match[1]!).sort();
     };
     const variablesSet = (id: string): string[] =>
       Object.keys(functionEnvironment(template, id))

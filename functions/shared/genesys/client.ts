@@ -24,7 +24,9 @@ import {
 import { isUuid } from '../events.js';
 import { countWithDimension, MetricName, MetricUnit, statusClassOf, type MetricsSink } from '../metrics-sink.js';
 import { messageOf, reportedBudgetOf, requestIdOf, retryAfterSeconds, tryParseJson, unavailableFrom } from './http.js';
-import { systemClock, type Clock, type RateLimiter } from './rate-limiter.js';
+import type { RequestBudget } from './budget.js';
+import { systemClock, type Clock } from './rate-limiter.js';
+import { Route, type RouteName } from './routes.js';
 import type { TokenSource } from './token.js';
 
 /** A conversation participant as GET /api/v2/conversations/{id} returns it (fields not read are kept). */
@@ -57,7 +59,8 @@ export interface GenesysClientOptions {
   /** `https://api.{environment}` or the simulator. */
   apiBaseUrl: string;
   tokens: TokenSource;
-  limiter: RateLimiter;
+  /** Leave to send: per token in this environment, or per OAuth client shared through DynamoDB. */
+  budget: RequestBudget;
   requestTimeoutMs: number;
   /** A 429 whose Retry-After is at most this is waited out in place, once. */
   maxInPlaceRetryAfterSeconds: number;
@@ -78,13 +81,13 @@ export interface ConversationApi {
 interface Request {
   method: 'GET' | 'PATCH' | 'PUT' | 'POST';
   path: string;
-  /** The path with ids replaced by their names, for messages. */
-  route: string;
+  /** The path with ids replaced by their names, for messages and per-route limits. */
+  route: RouteName;
   body?: unknown;
   expectJson: boolean;
 }
 
-/** Genesys Cloud Platform API client: rate limited per token, one re-login on 401, one in-place wait on a short 429. */
+/** Genesys Cloud Platform API client: held to its rate budget, one re-login on 401, one in-place wait on a short 429. */
 export class GenesysClient implements ConversationApi {
   readonly #options: GenesysClientOptions;
   readonly #clock: Clock;
@@ -106,7 +109,7 @@ export class GenesysClient implements ConversationApi {
    */
   async getConversation(conversationId: string, options: CallOptions = {}): Promise<Conversation> {
     const id = uuid('conversationId', conversationId);
-    const body = await this.#send({ method: 'GET', path: `/api/v2/conversations/${id}`, route: 'GET /api/v2/conversations/{conversationId}', expectJson: true }, options);
+    const body = await this.#send({ method: 'GET', path: `/api/v2/conversations/${id}`, route: Route.getConversation, expectJson: true }, options);
     if (!isConversation(body)) {
       throw new GenesysUnavailable('GET /api/v2/conversations/{conversationId} answered without id and participants');
     }
@@ -124,7 +127,7 @@ export class GenesysClient implements ConversationApi {
       {
         method: 'PATCH',
         path: `/api/v2/conversations/${conversation}/participants/${participant}/attributes`,
-        route: 'PATCH /api/v2/conversations/{conversationId}/participants/{participantId}/attributes',
+        route: Route.patchAttributes,
         body: { attributes },
         expectJson: false,
       },
@@ -145,7 +148,7 @@ export class GenesysClient implements ConversationApi {
     const put: Request = {
       method: 'PUT',
       path: `/api/v2/flows/datatables/${table}/rows/${encodeURIComponent(key)}`,
-      route: 'PUT /api/v2/flows/datatables/{datatableId}/rows/{key}',
+      route: Route.putDataTableRow,
       body: row,
       expectJson: false,
     };
@@ -156,7 +159,7 @@ export class GenesysClient implements ConversationApi {
       if (!(error instanceof GenesysNotFound)) throw error;
     }
     try {
-      await this.#send({ method: 'POST', path: `/api/v2/flows/datatables/${table}/rows`, route: 'POST /api/v2/flows/datatables/{datatableId}/rows', body: row, expectJson: false }, options);
+      await this.#send({ method: 'POST', path: `/api/v2/flows/datatables/${table}/rows`, route: Route.postDataTableRow, body: row, expectJson: false }, options);
     } catch (error) {
       if (!(error instanceof GenesysUnavailable && error.status === 409)) throw error;
       await this.#send(put, options);
@@ -169,20 +172,22 @@ export class GenesysClient implements ConversationApi {
    */
   async putConversationTag(conversationId: string, externalTag: string, options: CallOptions = {}): Promise<void> {
     const id = uuid('conversationId', conversationId);
-    await this.#send({ method: 'PUT', path: `/api/v2/conversations/${id}/tags`, route: 'PUT /api/v2/conversations/{conversationId}/tags', body: { externalTag }, expectJson: false }, options);
+    await this.#send({ method: 'PUT', path: `/api/v2/conversations/${id}/tags`, route: Route.putConversationTags, body: { externalTag }, expectJson: false }, options);
   }
 
   async #send(request: Request, options: CallOptions): Promise<unknown> {
-    const { tokens, limiter, maxInPlaceRetryAfterSeconds, logger } = this.#options;
+    const { tokens, budget, maxInPlaceRetryAfterSeconds, logger } = this.#options;
     const remainingMs = options.remainingMs ?? (() => Infinity);
     let reloggedIn = false;
     let waitedOut = false;
     for (;;) {
       const token = await tokens.getToken();
-      await limiter.acquire(token, { maxWaitMs: Math.max(0, remainingMs() - this.#options.requestTimeoutMs) });
+      const budgeted = { token, route: request.route };
+      await budget.acquire(budgeted, { maxWaitMs: Math.max(0, remainingMs() - this.#options.requestTimeoutMs) });
       const { response, text } = await this.#fetch(request, token);
       const allowed = reportedBudgetOf(response.headers);
-      if (allowed !== undefined) limiter.follow(token, allowed);
+      // Following is best effort: the request is done, and failing it now would only make the workflow repeat it.
+      if (allowed !== undefined) await budget.follow(budgeted, allowed).catch(() => undefined);
       if (response.ok) return request.expectJson ? parseJson(text, request.route, response.headers) : undefined;
 
       const body = tryParseJson(text);
@@ -198,8 +203,8 @@ export class GenesysClient implements ConversationApi {
       }
       if (response.status === 429) {
         const retryAfter = retryAfterSeconds(response.headers);
-        // Nothing more with this token before the time Genesys named, from any caller (the limiter holds it).
-        if (retryAfter !== undefined) limiter.holdOff(token, retryAfter * 1000);
+        // Nothing more on this budget before the time Genesys named, from any caller (the budget holds it).
+        if (retryAfter !== undefined) await budget.holdOff(budgeted, retryAfter * 1000).catch(() => undefined);
         // Wait in place only when the wait and the retry both fit in the invocation; else the workflow or SQS waits.
         if (!waitedOut && retryAfter !== undefined && retryAfter <= maxInPlaceRetryAfterSeconds && retryAfter * 1000 + this.#options.requestTimeoutMs <= remainingMs()) {
           waitedOut = true;

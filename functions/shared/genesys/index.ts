@@ -1,24 +1,50 @@
 /**
  * The Genesys Cloud client, assembled from configuration: credentials from Secrets Manager, a cached
- * token, a per-token rate limiter and the API client. Build it once per execution environment.
+ * token, the rate budget of the configured scope (per token, or per OAuth client shared through DynamoDB)
+ * and the API client. Build it once per execution environment.
  */
 import type { ProcessorConfig } from '../config.js';
 import type { MetricsSink } from '../metrics-sink.js';
 import { GenesysClient, type ClientLogger } from './client.js';
 import { secretCredentials, type SecretSource } from './credentials.js';
+import { TokenBudget, type BudgetedRequest, type RequestBudget } from './budget.js';
 import { RateLimiter, systemClock, type Clock } from './rate-limiter.js';
+import type { SharedBudget, SharedBudgetOptions } from './shared-budget.js';
 import { TokenProvider } from './token.js';
 
+export * from './budget.js';
 export * from './client.js';
 export * from './credentials.js';
 export * from './rate-limiter.js';
+export * from './routes.js';
 export * from './token.js';
 
-/** The parts of one assembled client; `tokens` and `limiter` are exposed for metrics. */
+/** The parts of one assembled client; `tokens` and `budget` are exposed for metrics and tests. */
 export interface GenesysStack {
   client: GenesysClient;
   tokens: TokenProvider;
-  limiter: RateLimiter;
+  budget: RequestBudget;
+}
+
+/**
+ * The per-client budget, its module (and the DynamoDB client it brings) loaded on first use: a deployment with the
+ * per-token scope never initialises it, so its cold start does not pay for it.
+ */
+function lazySharedBudget(options: SharedBudgetOptions): RequestBudget {
+  let loaded: Promise<SharedBudget> | undefined;
+  const budget = (): Promise<SharedBudget> => (loaded ??= import('./shared-budget.js').then(({ SharedBudget }) => new SharedBudget(options)));
+  return {
+    acquire: async (request: BudgetedRequest, acquireOptions) => (await budget()).acquire(request, acquireOptions),
+    holdOff: async (request: BudgetedRequest, ms: number) => (await budget()).holdOff(request, ms),
+    follow: async (request: BudgetedRequest, allowed: number) => (await budget()).follow(request, allowed),
+  };
+}
+
+/** The budget of the configured scope. */
+function budgetFor(config: ProcessorConfig, clock: Clock): RequestBudget {
+  const { requestsPerMinute, routeLimits, rateLimitWindowMs: windowMs } = config;
+  if (config.rateLimitScope === 'token') return new TokenBudget(new RateLimiter(requestsPerMinute, clock, windowMs), routeLimits, clock, windowMs);
+  return lazySharedBudget({ tableName: config.rateBudgetTableName as string, requestsPerMinute, routeLimits, clock, windowMs });
 }
 
 /** Builds a GenesysClient for `config`, reading the OAuth client from `secrets`. */
@@ -34,16 +60,16 @@ export function createGenesys(
     now: () => clock.now(),
     metrics: deps.metrics,
   });
-  const limiter = new RateLimiter(config.requestsPerMinute, clock, config.rateLimitWindowMs);
+  const budget = budgetFor(config, clock);
   const client = new GenesysClient({
     apiBaseUrl: config.apiBaseUrl,
     tokens,
-    limiter,
+    budget,
     requestTimeoutMs: config.requestTimeoutMs,
     maxInPlaceRetryAfterSeconds: config.maxInPlaceRetryAfterSeconds,
     clock,
     logger: deps.logger,
     metrics: deps.metrics,
   });
-  return { client, tokens, limiter };
+  return { client, tokens, budget };
 }

@@ -22,6 +22,12 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** Give up with GenesysRateLimited rather than wait longer than this (e.g. the Lambda time left). */
   maxWaitMs?: number;
+  /**
+   * Another budget the request needs too (the scope's, for a route with a limit of its own), acquired once this
+   * one has room and while it keeps its turn: the admission is counted when that returns, when the request
+   * leaves, so no other request of this budget takes the slot meanwhile and the count is of requests sent.
+   */
+  andThen?: () => Promise<void>;
 }
 
 /** The rolling window Genesys counts requests in. */
@@ -61,7 +67,7 @@ export class RateLimiter {
    */
   acquire(token: string, options: AcquireOptions = {}): Promise<void> {
     const deadline = options.maxWaitMs === undefined ? Infinity : this.#clock.now() + options.maxWaitMs;
-    const turn = this.#queue.then(() => this.#admit(token, deadline, options.signal));
+    const turn = this.#queue.then(() => this.#admit(token, deadline, options.signal, options.andThen));
     this.#queue = turn.catch(() => undefined);
     return turn;
   }
@@ -97,7 +103,7 @@ export class RateLimiter {
     return admitted === undefined ? 0 : prune(admitted, this.#clock.now(), this.#windowMs).length;
   }
 
-  async #admit(token: string, deadline: number, signal?: AbortSignal): Promise<void> {
+  async #admit(token: string, deadline: number, signal?: AbortSignal, andThen?: () => Promise<void>): Promise<void> {
     this.#current = token;
     for (;;) {
       signal?.throwIfAborted();
@@ -113,7 +119,8 @@ export class RateLimiter {
       const heldUntil = this.#heldUntil.get(token) ?? 0;
       const pacedAt = Math.max(last === undefined ? now : last + this.#windowMs / limit, heldUntil);
       if (admitted.length < limit && pacedAt <= now) {
-        admitted.push(now);
+        if (andThen !== undefined) await andThen();
+        admitted.push(this.#clock.now());
         return;
       }
       // The oldest admission leaves the window (now - 60 s, now] at oldest + 60 s; pacing or a Retry-After may ask for later.

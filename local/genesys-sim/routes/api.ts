@@ -1,10 +1,10 @@
 /**
  * /api/v2/...: the checks Genesys makes before it reaches a resource, in its order: down → token →
- * per-token limit → injected timeout, latency, fault → the resource (routes/conversations.ts, routes/datatables.ts).
+ * rate limit (per token or client, and per route) → injected timeout, latency, fault → the resource (routes/conversations.ts, routes/datatables.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { SimulatorContext } from '../context.js';
-import { apiTargetOf } from '../paths.js';
+import { apiTargetOf, routeOf } from '../paths.js';
 import type { Reply } from '../reply.js';
 import { getConversation, patchAttributes, putTags } from './conversations.js';
 import { writeRow } from './datatables.js';
@@ -42,7 +42,7 @@ export async function handleApi(context: SimulatorContext, req: IncomingMessage,
   const token = context.tokens.find(bearerToken(req.headers.authorization));
   if (token !== undefined) entry.token = token.label;
   if (token === undefined || !context.tokens.isLive(token)) return reply.apiError(401, 'Invalid login credentials.');
-  const admission = context.limits.admitApi(token.label);
+  const admission = context.limits.admitApi({ tokenLabel: token.label, clientId: token.clientId, route: routeOf(req.method ?? 'GET', target, url.pathname) });
   // A request Genesys asked this token to hold back: the client did not honour Retry-After.
   if (admission.early) entry.beforeRetryAfter = true;
   if (!admission.allowed) return reply.tooManyRequests(admission.seconds, admission.headers);
