@@ -1,9 +1,9 @@
 /**
  * `npm run bench [-- --quick] [--node <path>]`: every figure of docs/benchmarks.md, measured side by side in one run:
- * goodput under the Genesys limit (design against baseline), requests per event, cold start, handler
+ * goodput under the Genesys limit (design against baseline), the budget as environments multiply, requests per event, cold start, handler
  * overhead, local throughput and a cost model. Writes docs/benchmarks.md and docs/benchmarks.json and
  * prints a table whose last line is
- * `bench: goodput_ratio=X throttled_share=X vs_baseline=X requests_per_event=X`. `--node` times the cold
+ * `bench: goodput_ratio=X throttled_share=X requests_per_event=X scaling_goodput_min=X scaling_throttled_max=X`. `--node` times the cold
  * starts on another node binary, e.g. Lambda's Node 22: `--node "$(npx -y node@22 -p process.execPath)"`.
  */
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { PRICES, biggestLever, costPerMillionEvents, defaultTracedShare, type Co
 import { forwardedNotActedOn, subscriptionCost, subscriptionMix } from './subscription.js';
 import { ACTIONS_PATH, readActions } from '../tools/actions/index.js';
 import { goodput, type GoodputResult, type GoodputSettings } from './goodput.js';
+import { scaling, type ScalingSettings } from './scaling.js';
 import { renderMarkdown } from './markdown.js';
 import { handlerOverhead } from './overhead.js';
 import { renderTable, lastLine, type BenchReport } from './report.js';
@@ -150,6 +151,11 @@ async function main(): Promise<number> {
   const overhead = await handlerOverhead({ dispatcher: bundleOf('DispatcherFunction'), processor: bundleOf('ProcessorFunction') }, quick ? { runs: 3, iterations: 60 } : { runs: 7, iterations: 500 }, log);
   log('goodput under the Genesys limit');
   const runs = await goodput(settings, log);
+  log('the budget as environments multiply');
+  const scalingSettings: ScalingSettings = quick
+    ? { timeScale: 2.5, perTokenLimit: 24, perClientLimit: 96, environments: [1, 4], minutes: 0.25, keepingUpMinutes: 0.5, seed: 7 }
+    : { timeScale: 2.5, perTokenLimit: 24, perClientLimit: 192, environments: [1, 2, 4, 8], minutes: 0.5, keepingUpMinutes: 1.5, seed: 7 };
+  const scaled = await scaling(scalingSettings, log);
   log('local throughput');
   const local = await throughput({ events: quick ? 40 : 600, perKind: quick ? 10 : 60, keepingUpEvents: quick ? 20 : 150, timeScale: 1, seed: 3 }, log);
 
@@ -162,9 +168,9 @@ async function main(): Promise<number> {
     seconds: (Date.now() - started) / 1000,
     settings,
     goodput: runs,
-    vsBaseline: ratio(runs.design.goodputRatio, runs.baseline.goodputRatio),
     throttledFewerBy: ratio(runs.baseline.throttledShare, runs.design.throttledShare),
     throughput: local,
+    scaling: { settings: scalingSettings, batchingWindowSeconds: Number(loadTemplate().Parameters?.MaximumBatchingWindowInSeconds?.Default ?? 0) / scalingSettings.timeScale, cells: scaled },
     coldStart: cold,
     overhead,
     cost,

@@ -7,6 +7,7 @@ import type { GoodputResult } from './goodput.js';
 import { lastLine, renderTable, type BenchReport } from './report.js';
 import { round } from './stats.js';
 import { notMet } from './targets-not-met.js';
+import { scalingSection } from './scaling-report.js';
 
 /** Section 1's table: design and baseline side by side. */
 function goodputTable(report: BenchReport): string {
@@ -269,6 +270,7 @@ function targetsSection(report: BenchReport): string[] {
 const SECTIONS: readonly ((report: BenchReport) => string[])[] = [
   preamble,
   goodputSection,
+  (report) => scalingSection(report.scaling),
   requestsSection,
   coldStartSection,
   overheadSection,

@@ -1,6 +1,7 @@
 /** The report's last section: each target this run missed, what limits it, and the standing notes on cold start. */
 import { kb, pct, referenceOf } from './format.js';
 import { COLD_START_TARGETS, type BenchReport } from './report.js';
+import { scalingNotMet } from './scaling-report.js';
 import { round } from './stats.js';
 
 /** Explanations the bench can state from its own figures. */
@@ -26,7 +27,7 @@ export function notMet(report: BenchReport): string[] {
       );
     }
   }
-  const { design, baseline } = report.goodput;
+  const { design } = report.goodput;
   if (design.throttledShare > 0.01 || design.parked > 0) {
     lines.push(
       `- **Design: ${pct(design.throttledShare)} of Genesys requests answered 429, ${design.parked} of ${design.events} events parked ` +
@@ -35,15 +36,7 @@ export function notMet(report: BenchReport): string[] {
         'environment (load from other work) sends late requests together, or its invocation times out waiting for its slot.',
     );
   }
-  if (report.vsBaseline < 1.5) {
-    lines.push(
-      `- **Goodput vs baseline ${round(report.vsBaseline, 2)}×.** The simulator, like Genesys, does not count a 429 against the window, ` +
-        'so a baseline that retries without pause still fills every window of the stretch: its goodput while it runs equals the ' +
-        `limit. What the baseline loses is elsewhere: ${baseline.parked} of ${baseline.events} events parked (design ${design.parked}), ` +
-        `${round(baseline.requestsPerAppliedEvent, 1)} Genesys requests per applied event (design ${round(design.requestsPerAppliedEvent, 2)}), ` +
-        `${pct(baseline.throttledShare)} answered 429, and the cost below. It "drains" sooner because it gives up on events.`,
-    );
-  }
+  lines.push(...scalingNotMet(report.scaling));
   if (lines.length === 0) lines.push('- All targets measured here are met.');
   const importTargetMissed = report.coldStart.bundles.some((b) => b.variant === 'template' && b.importRatio > (COLD_START_TARGETS[b.function]?.ratio ?? Infinity));
   return [...lines, '', ...LIMITS, ...(importTargetMissed ? ['', ...floor(report)] : [])];

@@ -38,6 +38,10 @@ export const MetricName = {
   GenesysRequestLatency: 'GenesysRequestLatency',
   /** Processor: one OAuth token request to Genesys (login.{environment}/oauth/token). */
   GenesysTokenRequests: 'GenesysTokenRequests',
+  /** Processor, budget per OAuth client: one write to the RateBudgetTable (a slot taken or tried, a Retry-After or a reported budget shared). */
+  RateBudgetWrites: 'RateBudgetWrites',
+  /** Processor, budget per OAuth client: one read of the RateBudgetTable (a slot taken ahead checked against a Retry-After met meanwhile). */
+  RateBudgetReads: 'RateBudgetReads',
 } as const;
 
 /** A metric name of {@link MetricName}. */

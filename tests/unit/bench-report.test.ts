@@ -27,13 +27,13 @@ describe('bench report', () => {
 
     expect(table[0]).toMatch(/^figure\s+value\s+target\s+status$/);
     expect(table.slice(1).some((row) => row.startsWith('goodput / limit (design)'))).toBe(true);
-    expect(lastLine(report)).toMatch(/^bench: goodput_ratio=[\d.]+ throttled_share=[\d.]+ vs_baseline=[\d.]+ requests_per_event=[\d.]+$/);
+    expect(lastLine(report)).toMatch(/^bench: goodput_ratio=[\d.]+ throttled_share=[\d.]+ requests_per_event=[\d.]+ scaling_goodput_min=[\d.]+ scaling_throttled_max=[\d.]+$/);
   });
 
   it('says all targets are met, with no cold-start floor, when every figure meets its target', () => {
     const report = recordedReport();
     for (const bundle of report.coldStart.bundles) Object.assign(bundle, { bytes: 100 * 1024, importRatio: 1.1 });
-    Object.assign(report, { vsBaseline: 2 });
+    for (const cell of report.scaling.cells) Object.assign(cell, { goodputRatio: 1, throttledShare: 0, latencyMs: { p50: 10, p99: 100 } });
     Object.assign(report.goodput.design, { throttledShare: 0, parked: 0 });
 
     const markdown = renderMarkdown(report);

@@ -89,6 +89,15 @@ describe('configuration invariants', () => {
     ['every AWS call fits its function\'s time', 'a Genesys request timeout the processor cannot hold twice', (t) => {
       (properties(t, 'ProcessorFunction').Environment as { Variables: Record<string, unknown> }).Variables.GENESYS_REQUEST_TIMEOUT_MS = '5000';
     }, /ProcessorFunction Timeout 10 s is less than its secret read/],
+    ['in-flight workflows, environments and the Genesys budget fit', 'more workflows in flight than a shared budget can serve in a processor invocation', (t) => {
+      t.Parameters!.MaximumConcurrency!.Default = 4;
+    }, /per client, the last of 40 workflows in flight .* waits 8080 ms for the shared budget of 300 a minute/],
+    ['in-flight workflows, environments and the Genesys budget fit', 'a budget so small one spacing outlasts the invocation', (t) => {
+      t.Parameters!.GenesysRequestsPerMinute!.Default = 6;
+    }, /one request every 10100 ms \(GenesysRequestsPerMinute 6\)/],
+    ['in-flight workflows, environments and the Genesys budget fit', "a budget above Genesys' own", (t) => {
+      t.Parameters!.GenesysRequestsPerMinute!.MaxValue = 600;
+    }, /GenesysRequestsPerMinute allows 600, more than Genesys' 300/],
     ['nothing that holds events is deleted or replaced', 'a dead-letter queue deleted with the stack', (t) => {
       delete t.Resources.EventsDeadLetterQueue!.DeletionPolicy;
     }, /EventsDeadLetterQueue holds events but its DeletionPolicy is "Delete", not Retain/],

@@ -98,6 +98,25 @@ describe('SharedBudget: one budget for every environment of the OAuth client', (
     expect(await other!.take(READ)).toBe(1_000_000 + 20_000);
   });
 
+  it('gives up a slot taken ahead when a Retry-After reached another environment meanwhile, and sends after it', async () => {
+    const clock = fakeClock();
+    const [told, waiting] = environments(2, { clock, requestsPerMinute: 10 });
+    await waiting!.take(READ);
+    // The next slot is a spacing ahead: while this environment sleeps towards it, the other meets a 429 of 20 s.
+    let held = false;
+    const sleep = clock.sleep;
+    clock.sleep = async (ms, signal) => {
+      if (!held) {
+        held = true;
+        await told!.holdOff(READ, 20_000);
+      }
+      await sleep(ms, signal);
+    };
+    const slot = await waiting!.take(READ);
+    expect(slot).toBeGreaterThanOrEqual(1_000_000 + 20_000);
+    expect(clock.now()).toBeGreaterThanOrEqual(1_000_000 + 20_000);
+  });
+
   it('paces every environment to a smaller budget Genesys reported to one of them, and back when it reports ours', async () => {
     const clock = fakeClock();
     const [told, other] = environments(2, { clock, requestsPerMinute: 10 });

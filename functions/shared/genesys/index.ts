@@ -41,10 +41,10 @@ function lazySharedBudget(options: SharedBudgetOptions): RequestBudget {
 }
 
 /** The budget of the configured scope. */
-function budgetFor(config: ProcessorConfig, clock: Clock): RequestBudget {
+function budgetFor(config: ProcessorConfig, clock: Clock, metrics?: MetricsSink): RequestBudget {
   const { requestsPerMinute, routeLimits, rateLimitWindowMs: windowMs } = config;
   if (config.rateLimitScope === 'token') return new TokenBudget(new RateLimiter(requestsPerMinute, clock, windowMs), routeLimits, clock, windowMs);
-  return lazySharedBudget({ tableName: config.rateBudgetTableName as string, requestsPerMinute, routeLimits, clock, windowMs });
+  return lazySharedBudget({ tableName: config.rateBudgetTableName as string, requestsPerMinute, routeLimits, clock, windowMs, metrics });
 }
 
 /** Builds a GenesysClient for `config`, reading the OAuth client from `secrets`. */
@@ -60,7 +60,7 @@ export function createGenesys(
     now: () => clock.now(),
     metrics: deps.metrics,
   });
-  const budget = budgetFor(config, clock);
+  const budget = budgetFor(config, clock, deps.metrics);
   const client = new GenesysClient({
     apiBaseUrl: config.apiBaseUrl,
     tokens,

@@ -10,9 +10,10 @@
  * SDK sent again, a request that timed out) only leaves the budget under-used. What Genesys reports (a smaller
  * budget, a Retry-After) is written to the item, so every environment follows it from its next slot on.
  */
-import { DynamoDBClient, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { boundedClientConfig, callBudgetMs, type CallBudget } from '../aws-clients.js';
 import { GenesysRateLimited } from '../errors.js';
+import { MetricName, MetricUnit, type MetricsSink } from '../metrics-sink.js';
 import type { BudgetedRequest, RequestBudget } from './budget.js';
 import { systemClock, WINDOW_MARGIN, WINDOW_MS, type AcquireOptions, type Clock } from './rate-limiter.js';
 import type { RouteLimits, RouteName } from './routes.js';
@@ -38,6 +39,8 @@ export interface SharedBudgetOptions {
   clock?: Clock;
   /** Genesys' minute; only the local stack's time scale shortens it. */
   windowMs?: number;
+  /** Counts every write (metric RateBudgetWrites): what the shared budget costs in DynamoDB requests. */
+  metrics?: MetricsSink;
 }
 
 /** What an environment last saw of a budget item. */
@@ -59,6 +62,9 @@ const SCOPE_ID = 'genesys-client';
 const routeId = (route: RouteName): string => `${SCOPE_ID} ${route}`;
 /** On the client's item, for a route with a limit: the earliest time its next request may leave. */
 const routeNextAttribute = (route: RouteName): string => `next ${route}`;
+/** On the client's item: until when Genesys' last Retry-After holds the client, or one route of it. */
+const HELD_UNTIL = 'heldUntil';
+const routeHeldAttribute = (route: RouteName): string => `held ${route}`;
 
 /** A route's guard on the client's item: its attribute, and the route's spacing. */
 interface RouteGuard {
@@ -131,17 +137,42 @@ export class SharedBudget implements RequestBudget {
       await this.#waitUntil(slot, options.signal);
     }
     const guard = routeLimit === undefined ? undefined : { attribute: routeNextAttribute(request.route), spacingMs: this.#spacing(routeId(request.route), routeLimit) };
-    const slot = await this.#reserve(SCOPE_ID, this.#spacing(SCOPE_ID, this.#options.requestsPerMinute), deadline, guard, options.signal);
-    await this.#waitUntil(slot, options.signal);
-    return slot;
+    for (;;) {
+      const slot = await this.#reserve(SCOPE_ID, this.#spacing(SCOPE_ID, this.#options.requestsPerMinute), deadline, guard, options.signal);
+      if (slot <= this.#clock.now()) return slot;
+      await this.#waitUntil(slot, options.signal);
+      // A slot taken ahead may have been overtaken by a 429 another environment met meanwhile: Genesys asked the whole
+      // client (or route) to wait, so the slot is given up. The hold moved the budget on, so the next slot comes after it.
+      const heldUntil = await this.#heldUntil(request.route, routeLimit !== undefined);
+      if (heldUntil <= this.#clock.now()) return slot;
+      if (heldUntil > deadline) throw this.#limited(SCOPE_ID, heldUntil, 'Genesys asked this OAuth client to wait (Retry-After)');
+    }
   }
 
   /** Nothing more on the request's budget (its route's, where it has one) before `ms` from now, from any environment. */
   async holdOff(request: BudgetedRequest, ms: number): Promise<void> {
     const until = this.#clock.now() + ms;
-    if (this.#options.routeLimits?.[request.route] === undefined) return this.#raise(SCOPE_ID, 'tat', until);
+    if (this.#options.routeLimits?.[request.route] === undefined) {
+      await this.#raise(SCOPE_ID, 'tat', until);
+      return this.#raise(SCOPE_ID, HELD_UNTIL, until);
+    }
     await this.#raise(routeId(request.route), 'tat', until);
     await this.#raise(SCOPE_ID, routeNextAttribute(request.route), until);
+    await this.#raise(SCOPE_ID, routeHeldAttribute(request.route), until);
+  }
+
+  /** Until when a Retry-After holds the client (and the route, for a route with a limit): one strongly consistent read. */
+  async #heldUntil(route: RouteName, routeLimited: boolean): Promise<number> {
+    const names: Record<string, string> = { '#held': HELD_UNTIL, ...(routeLimited ? { '#routeHeld': routeHeldAttribute(route) } : {}) };
+    this.#options.metrics?.addMetric(MetricName.RateBudgetReads, MetricUnit.Count, 1);
+    try {
+      const { Item } = await this.#dynamodb.send(
+        new GetItemCommand({ TableName: this.#options.tableName, Key: { id: { S: SCOPE_ID } }, ConsistentRead: true, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }),
+      );
+      return Math.max(numberOf(Item, HELD_UNTIL) ?? 0, routeLimited ? (numberOf(Item, routeHeldAttribute(route)) ?? 0) : 0);
+    } catch (error) {
+      throw this.#unreachable(error);
+    }
   }
 
   /**
@@ -208,6 +239,7 @@ export class SharedBudget implements RequestBudget {
 
   /** One UpdateItem; a failed condition is an answer (with the item as it stands), any other failure GenesysRateLimited. */
   async #update(id: string, update: string, condition: string | undefined, values: Record<string, AttributeValue>, names: Record<string, string>): Promise<{ updated: boolean; item: Item }> {
+    this.#options.metrics?.addMetric(MetricName.RateBudgetWrites, MetricUnit.Count, 1);
     try {
       const answer = await this.#dynamodb.send(
         new UpdateItemCommand({
@@ -230,8 +262,13 @@ export class SharedBudget implements RequestBudget {
         this.#learn(id, item);
         return { updated: false, item };
       }
-      throw new GenesysRateLimited(`the shared Genesys budget (DynamoDB table ${this.#options.tableName}) could not be reached: ${String(name ?? error)}`, { retryAfterSeconds: 1, cause: error });
+      throw this.#unreachable(error);
     }
+  }
+
+  #unreachable(error: unknown): GenesysRateLimited {
+    const name = (error as { name?: unknown }).name;
+    return new GenesysRateLimited(`the shared Genesys budget (DynamoDB table ${this.#options.tableName}) could not be reached: ${String(name ?? error)}`, { retryAfterSeconds: 1, cause: error });
   }
 
   #learn(id: string, item: Item): void {

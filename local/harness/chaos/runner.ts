@@ -74,6 +74,10 @@ export interface Scenario {
   /** PutEvents entries per second (default 0: as fast as possible). */
   ratePerSecond?: number;
   genesys?: GenesysSimulatorOptions;
+  /** Template parameters of this run over the defaults (e.g. GenesysRateLimitScope). */
+  parameters?: Record<string, string | number>;
+  /** Processor environment variables of this run over the scaled template's, given the scale. */
+  processorEnvironment?(scale: ChaosScale): Record<string, string>;
   /** VisibilityTimeout of the EventsQueue for this run, in real seconds (default the template's / sqsScale). */
   visibilitySeconds?: number;
   direct?: DirectMessage[];

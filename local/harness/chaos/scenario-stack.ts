@@ -38,6 +38,10 @@ export function scaledEnvironment(template: Template, scale: ChaosScale): Record
   };
 }
 
+function withProcessorEnvironment(environment: Record<string, Record<string, string>>, extra: Record<string, string> | undefined): Record<string, Record<string, string>> {
+  return extra === undefined ? environment : { ...environment, ProcessorFunction: { ...environment.ProcessorFunction, ...extra } };
+}
+
 /** The EventsQueue's VisibilityTimeout at this scale, in whole seconds. */
 export function scaledVisibility(template: Template, scale: ChaosScale): number {
   return Math.max(1, Math.round(Number(getProperties(template, 'EventsQueue').VisibilityTimeout) / scale.sqsScale));
@@ -53,7 +57,8 @@ export async function startScenarioStack(scenario: Scenario, options: ScenarioSt
     functionsProxy: options.proxy,
     timeScale: scale.timeScale,
     genesys: { timeScale: scale.timeScale, seed: scenario.load.seed ?? 1, dataTables: dataTablesOf(options.actions ?? defaultActions()), ...scenario.genesys },
-    functionEnvironment: scaledEnvironment(template, scale),
+    functionEnvironment: withProcessorEnvironment(scaledEnvironment(template, scale), scenario.processorEnvironment?.(scale)),
+    ...(scenario.parameters === undefined ? {} : { parameters: scenario.parameters }),
     pollWaitTimeSeconds: 1,
     handleSignals: false,
     ...(options.logDir === undefined ? {} : { logDir: options.logDir }),

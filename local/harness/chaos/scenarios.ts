@@ -264,6 +264,21 @@ export const SCENARIOS: Scenario[] = [
     bounds: { requestsPerApplied: CLEAN + 40, throttled: (summary) => 40 * summary.applied },
   },
   {
+    name: 'per-client-budget',
+    proves: 'with the budget per OAuth client, every processor environment (up to 20, one per workflow in flight) takes its slots from one shared budget: 200 events at once against 120 requests per (scaled) minute for the whole client meet at most 1 % 429s, and nothing is lost',
+    load: { ...LOAD, events: 200, conversations: 25, seed: 31 },
+    genesys: { requestsPerMinute: 120, rateLimitScope: 'client' },
+    parameters: { GenesysRateLimitScope: 'client', GenesysRequestsPerMinute: 120 },
+    // The processor counts the simulator's scaled minute (as bench/goodput.ts does); 20 in flight × 60 s / 120 scaled
+    // is 2.5 s of waiting at most for the last of them, inside the processor's scaled time.
+    processorEnvironment: (scale) => ({ GENESYS_RATE_LIMIT_WINDOW_MS: String(60_000 / scale.timeScale) }),
+    verify: (run) => {
+      const environments = run.stack.stats().lambda.ProcessorFunction?.peakConcurrency ?? 0;
+      return environments >= 4 ? [] : [`only ${environments} processor environments ran at once: the budget was not shared by many`];
+    },
+    bounds: { requestsPerApplied: CLEAN, throttled: (summary) => Math.floor(0.01 * summary.genesysRequests) },
+  },
+  {
     name: 'processor-bug',
     proves: 'a processor bug that fails the same events the same way every time (TypeError) costs each of them one receive and one processor invocation: parked at once with its name, never retried',
     load: { ...LOAD, seed: 30 },
@@ -290,5 +305,6 @@ export const SHORT_SCENARIOS: string[] = [
   'idempotency-save-fails',
   'start-sync-5xx-after-run',
   '429-long-retry-after',
+  'per-client-budget',
   'processor-bug',
 ];
