@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseRouteLimits } from '../../functions/shared/genesys/routes.js';
 import { runMain } from '../../tools/cli.js';
 import { startGenesysSimulator, type GenesysSimulator, type GenesysSimulatorOptions, type Latency, type SimulatorClient, type SimulatorConversation } from './server.js';
 
@@ -14,7 +15,10 @@ const USAGE = `Usage: npm run genesys-sim -- [options]
   --port <n>                        port on 127.0.0.1 (default: any free port)
   --client-id <id>                  OAuth client id (default: a random UUID)
   --client-secret <secret>          OAuth client secret (default: random)
-  --requests-per-minute <n>         API requests per token per minute (default 300)
+  --requests-per-minute <n>         API requests per token (or client) per minute (default 300)
+  --rate-limit-scope <token|client> whom the limit counts: each token, or every token of a client (default token)
+  --route-limit <ROUTE=N,...>       lower limits of single routes, e.g. 'PUT /api/v2/conversations/{conversationId}/tags=100'
+  --count-refused                   count requests answered 429 against the window too
   --token-requests-per-minute <n>   token requests per client per minute (default 300)
   --time-scale <n>                  the rate-limit minute lasts 60/n seconds (default 1)
   --expires-in <seconds>            lifetime of issued tokens (default 86399)
@@ -38,6 +42,11 @@ function number(flag: string, raw: string | undefined): number | undefined {
   return value;
 }
 
+function scope(raw: string | undefined): 'token' | 'client' | undefined {
+  if (raw === undefined || raw === 'token' || raw === 'client') return raw;
+  throw new Error(`--rate-limit-scope must be token or client, got ${JSON.stringify(raw)}`);
+}
+
 function latency(raw: string | undefined): Latency | undefined {
   const range = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(raw ?? '');
   return range === null ? number('latency-ms', raw) : { min: Number(range[1]), max: Number(range[2]) };
@@ -48,6 +57,9 @@ const FLAGS = {
   'client-id': { type: 'string' },
   'client-secret': { type: 'string' },
   'requests-per-minute': { type: 'string' },
+  'rate-limit-scope': { type: 'string' },
+  'route-limit': { type: 'string' },
+  'count-refused': { type: 'boolean' },
   'token-requests-per-minute': { type: 'string' },
   'time-scale': { type: 'string' },
   'expires-in': { type: 'string' },
@@ -81,6 +93,9 @@ function simulatorOptions(values: Flags): GenesysSimulatorOptions {
     port: number('port', values.port),
     clients: clients(values),
     requestsPerMinute: number('requests-per-minute', values['requests-per-minute']),
+    rateLimitScope: scope(values['rate-limit-scope']),
+    resourceLimits: values['route-limit'] === undefined ? undefined : { ...parseRouteLimits(values['route-limit'], '--route-limit') },
+    countRefused: values['count-refused'],
     tokenRequestsPerMinute: number('token-requests-per-minute', values['token-requests-per-minute']),
     timeScale: number('time-scale', values['time-scale']),
     tokenExpiresIn: number('expires-in', values['expires-in']),

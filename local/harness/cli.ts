@@ -27,6 +27,8 @@ simulator), sends a burst of events, and prints where every event went.
   --conversations N         conversations they belong to (default 100)
   --rate N                  events per second sent to EventBridge, 0 = as fast as possible (default 200)
   --genesys-rate-limit N    requests per minute per token the simulator allows (default 300, as Genesys)
+  --rate-limit-scope S      token (default) or client: the simulator counts the limit per OAuth client, and the
+                            stack deploys with GenesysRateLimitScope client (one budget shared in DynamoDB)
   --fault-rate X            share of Genesys requests answered 5xx (default 0.02)
   --seed N                  seed of the events and the faults (default 1)
   --events-file FILE        send these events instead (JSON array or lines of EventBridge events)
@@ -47,6 +49,7 @@ interface Settings {
   conversations: number;
   rate: number;
   genesysRateLimit: number;
+  rateLimitScope: 'token' | 'client';
   faultRate: number;
   seed: number;
   timeScale: number;
@@ -64,6 +67,11 @@ function numberOption(values: Record<string, unknown>, name: string, fallback: n
   const value = Number(raw);
   if (!Number.isFinite(value) || !check(value)) throw new RangeError(`--${name} ${String(raw)} is out of range`);
   return value;
+}
+
+function scopeOption(raw: string | undefined): Settings['rateLimitScope'] {
+  if (raw === undefined || raw === 'token' || raw === 'client') return raw ?? 'token';
+  throw new RangeError(`--rate-limit-scope must be token or client, got ${JSON.stringify(raw)}`);
 }
 
 /**
@@ -85,6 +93,7 @@ function parseSettings(): Settings | undefined {
       conversations: { type: 'string' },
       rate: { type: 'string' },
       'genesys-rate-limit': { type: 'string' },
+      'rate-limit-scope': { type: 'string' },
       'fault-rate': { type: 'string' },
       seed: { type: 'string' },
       'events-file': { type: 'string' },
@@ -103,6 +112,7 @@ function parseSettings(): Settings | undefined {
     conversations: numberOption(values, 'conversations', 100, (n) => Number.isInteger(n) && n >= 1),
     rate: numberOption(values, 'rate', 200, (n) => n >= 0),
     genesysRateLimit: numberOption(values, 'genesys-rate-limit', 300, (n) => Number.isInteger(n) && n >= 1),
+    rateLimitScope: scopeOption(values['rate-limit-scope']),
     faultRate: numberOption(values, 'fault-rate', 0.02, (n) => n >= 0 && n < 1),
     seed: numberOption(values, 'seed', 1, Number.isInteger),
     timeScale: numberOption(values, 'time-scale', 1, (n) => n >= 1),
@@ -233,6 +243,7 @@ async function runAndReport(stack: LocalStack, settings: Settings, load: RunExpe
       BatchSize: stack.parameters.BatchSize ?? '',
       MaximumConcurrency: stack.parameters.MaximumConcurrency ?? '',
       'Genesys limit/min': genesysRateLimit,
+      'rate limit scope': settings.rateLimitScope,
       'fault rate': faultRate,
     },
   });
@@ -277,14 +288,15 @@ async function main(): Promise<number> {
   console.log(`Starting the local stack (moto, Step Functions endpoint, Lambda runtime, Genesys simulator)…`);
   const stack = await startLocalStack({
     timeScale: settings.timeScale,
-    genesys: { requestsPerMinute: settings.genesysRateLimit, faultRate: settings.faultRate, seed: settings.seed, dataTables: dataTablesOf(settings.actions) },
+    genesys: { requestsPerMinute: settings.genesysRateLimit, rateLimitScope: settings.rateLimitScope, faultRate: settings.faultRate, seed: settings.seed, dataTables: dataTablesOf(settings.actions) },
+    ...(settings.rateLimitScope === 'client' ? { parameters: { GenesysRateLimitScope: 'client' } } : {}),
     ...(settings.actions === defaultActions() ? {} : { actions: settings.actions }),
   });
   try {
     console.log(
       `Stack up: handlers from ${stack.handlerKind === 'bundle' ? 'the esbuild bundles SAM deploys' : 'the TypeScript sources'}; ` +
         `BatchSize ${stack.parameters.BatchSize}, MaximumConcurrency ${stack.parameters.MaximumConcurrency}; ` +
-        `Genesys limit ${settings.genesysRateLimit}/min per token, fault rate ${settings.faultRate}.`,
+        `Genesys limit ${settings.genesysRateLimit}/min per ${settings.rateLimitScope === 'client' ? 'OAuth client (shared budget)' : 'token'}, fault rate ${settings.faultRate}.`,
     );
     const summary = await runAndReport(stack, settings, load);
     if (settings.keepRunning) await keepRunning(stack);

@@ -3,11 +3,13 @@
  * for several execution environments of one OAuth client, each with its own memory, sharing one table.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ErrorName } from '../../functions/shared/errors.js';
 import { WINDOW_MARGIN, type Clock } from '../../functions/shared/genesys/rate-limiter.js';
 import { Route } from '../../functions/shared/genesys/routes.js';
-import { SharedBudget, type SharedBudgetOptions } from '../../functions/shared/genesys/shared-budget.js';
+import { BUDGET_CALL_BUDGET, SharedBudget, type SharedBudgetOptions } from '../../functions/shared/genesys/shared-budget.js';
+import { boundedClientConfig } from '../../functions/shared/aws-clients.js';
 
 const endpoint = process.env.MOTO_ENDPOINT;
 if (!endpoint) throw new Error('MOTO_ENDPOINT is not set: the global setup starts moto');
@@ -147,6 +149,22 @@ describe('SharedBudget: one budget for every environment of the OAuth client', (
     await budget!.take(READ);
     const item = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { id: { S: 'genesys-client' } } }));
     expect(Number(item.Item?.expiration?.N)).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it('gives up within its call budget when DynamoDB accepts the connection and never answers', async () => {
+    const sockets: import('node:net').Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const hanging = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, ...boundedClientConfig(BUDGET_CALL_BUDGET) });
+      const [budget] = environments(1, { dynamodb: hanging });
+      // Without the call budget the SDK would wait on the socket for minutes, far past this test's timeout.
+      await expect(budget!.take(READ)).rejects.toMatchObject({ name: ErrorName.RateLimited, message: expect.stringContaining('TimeoutError') });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('fails with Genesys.RateLimited naming the table when DynamoDB cannot be reached, so the workflow retries', async () => {
