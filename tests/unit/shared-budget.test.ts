@@ -3,7 +3,7 @@
  * for several execution environments of one OAuth client, each with its own memory, sharing one table.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ErrorName } from '../../functions/shared/errors.js';
 import { WINDOW_MARGIN, type Clock } from '../../functions/shared/genesys/rate-limiter.js';
@@ -152,7 +152,7 @@ describe('SharedBudget: one budget for every environment of the OAuth client', (
   });
 
   it('gives up within its call budget when DynamoDB accepts the connection and never answers', async () => {
-    const sockets: import('node:net').Socket[] = [];
+    const sockets: Socket[] = [];
     const silent: Server = createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as { port: number }).port;
