@@ -72,9 +72,11 @@ function cellRow(cell: ScalingCell): (string | number)[] {
     `${(cell.latencyMs.p50 / 1000).toFixed(2)} / ${(cell.latencyMs.p99 / 1000).toFixed(2)}`,
     cell.workflowRetries,
     cell.redeliveries,
-    round(cell.budgetWritesPerEvent, 2),
+    `${round(cell.budgetWritesPerEvent, 2)} / ${round(cell.budgetReadsPerEvent, 2)}`,
   ];
 }
+
+const latencies = (cell: ScalingCell | undefined): string => (cell === undefined ? 'n/a' : `${(cell.latencyMs.p50 / 1000).toFixed(2)} / ${(cell.latencyMs.p99 / 1000).toFixed(2)} s`);
 
 /** The section: how the runs are set, the table, what the budget costs, and the choice between the mechanisms. */
 export function scalingSection(report: ScalingReport): string[] {
@@ -82,6 +84,10 @@ export function scalingSection(report: ScalingReport): string[] {
   const windowSeconds = 60 / s.timeScale;
   const shared = report.cells.find((cell) => cell.mechanism === 'shared budget (DynamoDB)' && cell.offeredFactor > 1 && !cell.refusedCounted && cell.environments === Math.max(...s.environments));
   const writes = shared?.budgetWritesPerEvent ?? 0;
+  const reads = shared?.budgetReadsPerEvent ?? 0;
+  const keptShared = report.cells.find((cell) => cell.mechanism === 'shared budget (DynamoDB)' && cell.offeredFactor < 1);
+  const keptShare = report.cells.find((cell) => cell.mechanism === 'per-environment share' && cell.offeredFactor < 1);
+  const budgetCost = writes * PRICES.dynamoDbPerMillionWriteUnits + reads * PRICES.dynamoDbPerMillionReadUnits;
   return [
     '## 1b. The budget as environments multiply',
     '',
@@ -101,17 +107,18 @@ export function scalingSection(report: ScalingReport): string[] {
     'simulator counting 429s against the window, which makes a client that keeps asking stay locked out.',
     '',
     table(
-      ['scope', 'mechanism', 'N', 'envs used', 'budget / min', 'offered', 'goodput / budget', '429 share', 'requests / applied event', 'applied / offered', 'p50 / p99 s', 'workflow retries', 'redeliveries', 'budget writes / event'],
+      ['scope', 'mechanism', 'N', 'envs used', 'budget / min', 'offered', 'goodput / budget', '429 share', 'requests / applied event', 'applied / offered', 'p50 / p99 s', 'workflow retries', 'redeliveries', 'budget writes / reads per event'],
       report.cells.map(cellRow),
     ),
     '',
-    `**What the shared budget costs.** ${round(writes, 2)} writes to the budget table per applied event at N = ${shared?.environments ?? '?'} (one per Genesys request,`,
-    `plus the reported budgets and Retry-Afters it shares): $${round(writes * PRICES.dynamoDbPerMillionWriteUnits, 2)} per million events at DynamoDB's on-demand $${PRICES.dynamoDbPerMillionWriteUnits}`,
-    'per million writes, a few milliseconds per request in-region, and no Genesys request. The per-environment share costs',
+    `**What the shared budget costs.** At 3× and N = ${shared?.environments ?? '?'}: ${round(writes, 2)} writes to the budget table per applied event (one per Genesys`,
+    `request, plus the reported budgets and Retry-Afters it shares) and ${round(reads, 2)} reads (a slot taken ahead, checked for a Retry-After`,
+    `before it is used): $${round(budgetCost, 2)} per million events at DynamoDB's on-demand $${PRICES.dynamoDbPerMillionWriteUnits} per million writes and`,
+    `$${PRICES.dynamoDbPerMillionReadUnits} per million reads, a few milliseconds per request in-region, and no Genesys request. The per-environment share costs`,
     'nothing in AWS, but it holds the budget only while exactly N environments exist: Lambda replaces an environment that timed',
-    'out or crashed with a fresh one whose memory has forgotten the minute, scales to more environments than planned, and each',
-    'environment waits a whole N × spacing between its own requests, so the latency keeping up is N times the shared budget\'s',
-    '(the keeping-up rows). The shared budget holds in every one of those cases; it is the mechanism of `GenesysRateLimitScope` client.',
+    'out or crashed with a fresh one whose memory has forgotten the minute, and scales to more environments than planned; and each',
+    `environment waits N spacings between its own requests, so keeping up its latency is ${latencies(keptShare)} against the shared`,
+    `budget's ${latencies(keptShared)} (p50 / p99). The shared budget holds in every one of those cases; it is the mechanism of \`GenesysRateLimitScope\` client.`,
   ];
 }
 

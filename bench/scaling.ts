@@ -62,6 +62,8 @@ export interface ScalingCell {
   redeliveries: number;
   /** Writes to the shared budget's table per applied event (metric RateBudgetWrites; 0 without one). */
   budgetWritesPerEvent: number;
+  /** Reads of it per applied event (metric RateBudgetReads: slots taken ahead, checked for a Retry-After). */
+  budgetReadsPerEvent: number;
   drainSeconds: number;
 }
 
@@ -129,7 +131,7 @@ async function runCell(plan: CellPlan, settings: ScalingSettings, log: (line: st
     const summary = await runLoad(stack, { events, conversations, ratePerSecond: budgetPerSecond * plan.offeredFactor, drainTimeoutMs: 8 * 60_000 });
     const writes = stack.simulator.ledger.requests.slice(ledgerStart).filter((request) => request.method === 'PATCH' && request.status >= 200 && request.status < 300).map((request) => request.time);
     const rate = windowedRate(writes, windowMs);
-    const budgetWrites = stack.logFile === undefined ? 0 : metricTotal(readFileSync(stack.logFile, 'utf8'), 'RateBudgetWrites');
+    const functionLog = stack.logFile === undefined ? '' : readFileSync(stack.logFile, 'utf8');
     return {
       scope: plan.scope,
       mechanism: plan.mechanism,
@@ -151,7 +153,8 @@ async function runCell(plan: CellPlan, settings: ScalingSettings, log: (line: st
       environmentsUsed: stack.stats().lambda[PROCESSOR]?.peakConcurrency ?? 0,
       workflowRetries: summary.workflowRetries,
       redeliveries: summary.redeliveries,
-      budgetWritesPerEvent: ratio(budgetWrites, summary.applied),
+      budgetWritesPerEvent: ratio(metricTotal(functionLog, 'RateBudgetWrites'), summary.applied),
+      budgetReadsPerEvent: ratio(metricTotal(functionLog, 'RateBudgetReads'), summary.applied),
       drainSeconds: summary.durationMs / 1000,
     };
   } finally {

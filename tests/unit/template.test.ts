@@ -275,13 +275,14 @@ describe('template.yaml', () => {
     });
 
     // SAM keeps esbuild settings per function and CloudFormation's YAML has no merge key: only the lists are aliases.
-    it('builds both functions with the same esbuild settings but for the entry point', () => {
+    it('builds both functions with the same esbuild settings but for the entry point and the DynamoDB client the processor leaves out', () => {
       const [dispatcher, processor] = functions.map((id) => {
         const { BuildProperties, ...metadata } = template.Resources[id]!.Metadata as { BuildProperties: Record<string, unknown> };
-        const { EntryPoints: _entryPoints, ...shared } = BuildProperties;
-        return { ...metadata, ...shared };
+        const { EntryPoints: _entryPoints, External, ...shared } = BuildProperties;
+        return { settings: { ...metadata, ...shared }, external: External as string[] };
       });
-      expect(processor).toEqual(dispatcher);
+      expect(processor!.settings).toEqual(dispatcher!.settings);
+      expect(processor!.external).toEqual([...dispatcher!.external, '@aws-sdk/client-dynamodb']);
     });
 
     it.each(functions)('%s logs to its own log group with a retention', (id) => {

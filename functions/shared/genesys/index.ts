@@ -7,9 +7,9 @@ import type { ProcessorConfig } from '../config.js';
 import type { MetricsSink } from '../metrics-sink.js';
 import { GenesysClient, type ClientLogger } from './client.js';
 import { secretCredentials, type SecretSource } from './credentials.js';
-import { TokenBudget, type BudgetedRequest, type RequestBudget } from './budget.js';
+import { TokenBudget, type RequestBudget } from './budget.js';
 import { RateLimiter, systemClock, type Clock } from './rate-limiter.js';
-import type { SharedBudget, SharedBudgetOptions } from './shared-budget.js';
+import { SharedBudget } from './shared-budget.js';
 import { TokenProvider } from './token.js';
 
 export * from './budget.js';
@@ -26,25 +26,12 @@ export interface GenesysStack {
   budget: RequestBudget;
 }
 
-/**
- * The per-client budget, its module (and the DynamoDB client it brings) loaded on first use: a deployment with the
- * per-token scope never initialises it, so its cold start does not pay for it.
- */
-function lazySharedBudget(options: SharedBudgetOptions): RequestBudget {
-  let loaded: Promise<SharedBudget> | undefined;
-  const budget = (): Promise<SharedBudget> => (loaded ??= import('./shared-budget.js').then(({ SharedBudget }) => new SharedBudget(options)));
-  return {
-    acquire: async (request: BudgetedRequest, acquireOptions) => (await budget()).acquire(request, acquireOptions),
-    holdOff: async (request: BudgetedRequest, ms: number) => (await budget()).holdOff(request, ms),
-    follow: async (request: BudgetedRequest, allowed: number) => (await budget()).follow(request, allowed),
-  };
-}
-
 /** The budget of the configured scope. */
 function budgetFor(config: ProcessorConfig, clock: Clock, metrics?: MetricsSink): RequestBudget {
   const { requestsPerMinute, routeLimits, rateLimitWindowMs: windowMs } = config;
   if (config.rateLimitScope === 'token') return new TokenBudget(new RateLimiter(requestsPerMinute, clock, windowMs), routeLimits, clock, windowMs);
-  return lazySharedBudget({ tableName: config.rateBudgetTableName as string, requestsPerMinute, routeLimits, clock, windowMs, metrics });
+  // Built at init only with this scope: its table client (and the SDK's DynamoDB module) load then, never with the other.
+  return new SharedBudget({ tableName: config.rateBudgetTableName as string, requestsPerMinute, routeLimits, clock, windowMs, metrics });
 }
 
 /** Builds a GenesysClient for `config`, reading the OAuth client from `secrets`. */

@@ -10,7 +10,7 @@
  * SDK sent again, a request that timed out) only leaves the budget under-used. What Genesys reports (a smaller
  * budget, a Retry-After) is written to the item, so every environment follows it from its next slot on.
  */
-import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, GetItemCommandInput, GetItemCommandOutput, UpdateItemCommandInput, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { boundedClientConfig, callBudgetMs, type CallBudget } from '../aws-clients.js';
 import { GenesysRateLimited } from '../errors.js';
 import { MetricName, MetricUnit, type MetricsSink } from '../metrics-sink.js';
@@ -27,15 +27,33 @@ const MAX_ATTEMPTS = 6;
 /** Idle budget items expire (the table's TTL attribute) this long after their last use. */
 const ITEM_TTL_SECONDS = 3_600;
 
-/** The slice of DynamoDBClient used here, so tests can count or fail its calls. */
-export type BudgetTableClient = Pick<DynamoDBClient, 'send'>;
+/** The two calls the budget makes on its table. */
+export interface BudgetTable {
+  update(input: UpdateItemCommandInput): Promise<UpdateItemCommandOutput>;
+  get(input: GetItemCommandInput): Promise<GetItemCommandOutput>;
+}
+
+/**
+ * The table over the AWS SDK, imported here on first use: template.yaml leaves @aws-sdk/client-dynamodb out of the
+ * processor's bundle (the Node.js runtime has it), so a deployment with the per-token budget neither ships nor loads it.
+ */
+export async function sdkBudgetTable(client?: DynamoDBClient): Promise<BudgetTable> {
+  const sdk = await import('@aws-sdk/client-dynamodb');
+  const dynamodb = client ?? new sdk.DynamoDBClient(boundedClientConfig(BUDGET_CALL_BUDGET));
+  return {
+    update: (input) => dynamodb.send(new sdk.UpdateItemCommand(input)),
+    get: (input) => dynamodb.send(new sdk.GetItemCommand(input)),
+  };
+}
 
 /** Options of a SharedBudget. */
 export interface SharedBudgetOptions {
   tableName: string;
   requestsPerMinute: number;
   routeLimits?: RouteLimits;
-  dynamodb?: BudgetTableClient;
+  /** The SDK client to use (default one held to BUDGET_CALL_BUDGET); `table` replaces both, for tests. */
+  dynamodb?: DynamoDBClient;
+  table?: BudgetTable;
   clock?: Clock;
   /** Genesys' minute; only the local stack's time scale shortens it. */
   windowMs?: number;
@@ -106,14 +124,16 @@ function slotUpdate(busy: boolean, now: number, spacingMs: number, deadline: num
 /** The per-client budget, held in DynamoDB (template.yaml: RateBudgetTable). */
 export class SharedBudget implements RequestBudget {
   readonly #options: SharedBudgetOptions;
-  readonly #dynamodb: BudgetTableClient;
+  readonly #table: Promise<BudgetTable>;
   readonly #clock: Clock;
   readonly #windowMs: number;
   readonly #seen = new Map<string, Seen>();
 
   constructor(options: SharedBudgetOptions) {
     this.#options = options;
-    this.#dynamodb = options.dynamodb ?? new DynamoDBClient(boundedClientConfig(BUDGET_CALL_BUDGET));
+    this.#table = options.table === undefined ? sdkBudgetTable(options.dynamodb) : Promise.resolve(options.table);
+    // A failed import is reported by the first call that needs the table, not as an unhandled rejection at init.
+    this.#table.catch(() => undefined);
     this.#clock = options.clock ?? systemClock;
     this.#windowMs = (options.windowMs ?? WINDOW_MS) * (1 + WINDOW_MARGIN);
   }
@@ -166,9 +186,8 @@ export class SharedBudget implements RequestBudget {
     const names: Record<string, string> = { '#held': HELD_UNTIL, ...(routeLimited ? { '#routeHeld': routeHeldAttribute(route) } : {}) };
     this.#options.metrics?.addMetric(MetricName.RateBudgetReads, MetricUnit.Count, 1);
     try {
-      const { Item } = await this.#dynamodb.send(
-        new GetItemCommand({ TableName: this.#options.tableName, Key: { id: { S: SCOPE_ID } }, ConsistentRead: true, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }),
-      );
+      const table = await this.#table;
+      const { Item } = await table.get({ TableName: this.#options.tableName, Key: { id: { S: SCOPE_ID } }, ConsistentRead: true, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names });
       return Math.max(numberOf(Item, HELD_UNTIL) ?? 0, routeLimited ? (numberOf(Item, routeHeldAttribute(route)) ?? 0) : 0);
     } catch (error) {
       throw this.#unreachable(error);
@@ -241,18 +260,17 @@ export class SharedBudget implements RequestBudget {
   async #update(id: string, update: string, condition: string | undefined, values: Record<string, AttributeValue>, names: Record<string, string>): Promise<{ updated: boolean; item: Item }> {
     this.#options.metrics?.addMetric(MetricName.RateBudgetWrites, MetricUnit.Count, 1);
     try {
-      const answer = await this.#dynamodb.send(
-        new UpdateItemCommand({
-          TableName: this.#options.tableName,
-          Key: { id: { S: id } },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-          ExpressionAttributeNames: Object.keys(names).length === 0 ? undefined : names,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      const table = await this.#table;
+      const answer = await table.update({
+        TableName: this.#options.tableName,
+        Key: { id: { S: id } },
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+        ExpressionAttributeNames: Object.keys(names).length === 0 ? undefined : names,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
       this.#learn(id, answer.Attributes);
       return { updated: true, item: answer.Attributes };
     } catch (error) {
