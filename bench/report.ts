@@ -50,7 +50,7 @@ export const COLD_START_TARGETS: Record<string, { kb: number; ratio: number; quo
   ProcessorFunction: { kb: 250, ratio: 1.3, quoted: { kb: 335, ratio: 1.67 } },
 };
 
-interface Row {
+export interface Row {
   figure: string;
   value: string;
   target: string;

@@ -1,6 +1,7 @@
 /** The scaling runs in docs/benchmarks.md: their summary rows, their section with the table, and their misses. */
 import { PRICES } from './cost.js';
 import { ok as status, pct, table } from './format.js';
+import type { Row } from './report.js';
 import type { ScalingCell, ScalingSettings } from './scaling.js';
 import { round } from './stats.js';
 
@@ -10,14 +11,6 @@ export interface ScalingReport {
   /** The template's MaximumBatchingWindowInSeconds, scaled as the runs scaled it. */
   batchingWindowSeconds: number;
   cells: ScalingCell[];
-}
-
-/** A summary row, as bench/report.ts prints them. */
-interface Row {
-  figure: string;
-  value: string;
-  target: string;
-  status: string;
 }
 
 const GOODPUT_TARGET = 0.95;

@@ -1,4 +1,5 @@
 /** Where the simulator answers what: the OAuth token path, the conversation API paths and its own inspection prefix. */
+import { Route } from '../../functions/shared/genesys/routes.js';
 
 /** Where a client logs in with its client credentials (login.{environment}/oauth/token). */
 export const TOKEN_PATH = '/oauth/token';
@@ -60,12 +61,13 @@ export function apiTargetOf(pathname: string): ApiTarget {
  * configured: `METHOD /api/v2/...` with each id replaced by its name; `METHOD path` for any other path.
  */
 export function routeOf(method: string, target: ApiTarget, pathname?: string): string {
+  const pathOf = (route: string): string => route.slice(route.indexOf(' ') + 1);
   const routes: Record<ApiTarget['resource'], string | undefined> = {
-    conversation: '/api/v2/conversations/{conversationId}',
-    attributes: '/api/v2/conversations/{conversationId}/participants/{participantId}/attributes',
-    tags: '/api/v2/conversations/{conversationId}/tags',
-    datatableRows: '/api/v2/flows/datatables/{datatableId}/rows',
-    datatableRow: '/api/v2/flows/datatables/{datatableId}/rows/{key}',
+    conversation: pathOf(Route.getConversation),
+    attributes: pathOf(Route.patchAttributes),
+    tags: pathOf(Route.putConversationTags),
+    datatableRows: pathOf(Route.postDataTableRow),
+    datatableRow: pathOf(Route.putDataTableRow),
     unknown: undefined,
   };
   return `${method} ${routes[target.resource] ?? pathname ?? 'unknown'}`;

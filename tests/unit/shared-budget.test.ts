@@ -8,7 +8,7 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/cli
 import { ErrorName } from '../../functions/shared/errors.js';
 import { WINDOW_MARGIN, type Clock } from '../../functions/shared/genesys/rate-limiter.js';
 import { Route } from '../../functions/shared/genesys/routes.js';
-import { BUDGET_CALL_BUDGET, SharedBudget, type SharedBudgetOptions } from '../../functions/shared/genesys/shared-budget.js';
+import { BUDGET_CALL_BUDGET, SharedBudget, sdkBudgetTable, type SharedBudgetOptions } from '../../functions/shared/genesys/shared-budget.js';
 import { boundedClientConfig } from '../../functions/shared/aws-clients.js';
 
 const endpoint = process.env.MOTO_ENDPOINT;
@@ -149,6 +149,28 @@ describe('SharedBudget: one budget for every environment of the OAuth client', (
     await budget!.take(READ);
     const item = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { id: { S: 'genesys-client' } } }));
     expect(Number(item.Item?.expiration?.N)).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it('stays on the safe side when a slot was taken but its answer was lost: the slot is spent, never given twice', async () => {
+    const clock = fakeClock();
+    const real = await sdkBudgetTable(dynamodb);
+    let loseNext = false;
+    const lossy = {
+      get: real.get,
+      update: async (input: Parameters<typeof real.update>[0]) => {
+        const answer = await real.update(input);
+        if (!loseNext) return answer;
+        loseNext = false;
+        throw Object.assign(new Error('socket hang up after the write'), { name: 'TimeoutError' });
+      },
+    };
+    const [other] = environments(1, { clock });
+    const unlucky = new SharedBudget({ tableName, requestsPerMinute: 10, windowMs: WINDOW_MS, table: lossy, clock });
+    const first = await other!.take(READ);
+    loseNext = true;
+    await expect(unlucky.take(READ)).rejects.toMatchObject({ name: ErrorName.RateLimited });
+    // The lost slot stays taken: the next request goes a spacing after it, two after the first.
+    expect(await other!.take(READ)).toBe(first + 2 * (KEPT_WINDOW_MS / 10));
   });
 
   it('gives up within its call budget when DynamoDB accepts the connection and never answers', async () => {

@@ -111,7 +111,7 @@ export class GenesysClient implements ConversationApi {
     const id = uuid('conversationId', conversationId);
     const body = await this.#send({ method: 'GET', path: `/api/v2/conversations/${id}`, route: Route.getConversation, expectJson: true }, options);
     if (!isConversation(body)) {
-      throw new GenesysUnavailable('GET /api/v2/conversations/{conversationId} answered without id and participants');
+      throw new GenesysUnavailable(`${Route.getConversation} answered without id and participants`);
     }
     return body;
   }

@@ -22,7 +22,6 @@ export type RouteLimits = Readonly<Partial<Record<RouteName, number>>>;
 
 /**
  * Reads `ROUTE=N, ROUTE=N` (e.g. `PUT /api/v2/flows/datatables/{datatableId}/rows/{key}=100`); empty means none.
- * A limit at or above `scopeLimit` is kept: it is harmless, and Genesys may lower the scope's later.
  * @throws ConfigurationError naming the entry at fault and the routes there are.
  */
 export function parseRouteLimits(text: string | undefined, variable = 'GENESYS_ROUTE_REQUESTS_PER_MINUTE'): RouteLimits {

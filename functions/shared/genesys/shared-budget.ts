@@ -152,11 +152,13 @@ export class SharedBudget implements RequestBudget {
     // A slot must leave time for the calls that take it: a slow DynamoDB must not push the request past the deadline.
     const deadline = this.#clock.now() + (options.maxWaitMs ?? Infinity) - 2 * callBudgetMs(BUDGET_CALL_BUDGET);
     const routeLimit = this.#options.routeLimits?.[request.route];
+    let guard: RouteGuard | undefined;
     if (routeLimit !== undefined) {
       const slot = await this.#reserve(routeId(request.route), this.#spacing(routeId(request.route), routeLimit), deadline);
       await this.#waitUntil(slot, options.signal);
+      // After the route's reservation, which may have brought a smaller budget Genesys reported for the route.
+      guard = { attribute: routeNextAttribute(request.route), spacingMs: this.#spacing(routeId(request.route), routeLimit) };
     }
-    const guard = routeLimit === undefined ? undefined : { attribute: routeNextAttribute(request.route), spacingMs: this.#spacing(routeId(request.route), routeLimit) };
     for (;;) {
       const slot = await this.#reserve(SCOPE_ID, this.#spacing(SCOPE_ID, this.#options.requestsPerMinute), deadline, guard, options.signal);
       if (slot <= this.#clock.now()) return slot;
