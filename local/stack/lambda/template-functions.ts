@@ -4,7 +4,8 @@
  * Timeout, MemorySize, and environment (Globals merged under the function's own Variables, resolved
  * against the provisioned resources, plus the local stack's endpoints).
  */
-import { dirname, resolve } from 'node:path';
+import { existsSync, symlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   PROJECT_ROOT,
   functionBuilds,
@@ -35,7 +36,18 @@ export interface HandlerModule {
 export async function bundledHandlers(template: Template, outDir?: string): Promise<Record<string, HandlerModule>> {
   const { buildFunctions } = await import('../../../tools/build.js');
   const built = await buildFunctions({ template, ...(outDir !== undefined ? { outDir } : {}) });
+  for (const root of new Set(built.map((fn) => dirname(dirname(fn.outFile))))) provideRuntimePackages(root);
   return Object.fromEntries(built.map((fn) => [fn.logicalId, { path: fn.outFile, export: fn.handlerExport, kind: 'bundle' as const }]));
+}
+
+/**
+ * What the Lambda runtime provides beside a bundle: packages a build leaves External (the AWS SDK's DynamoDB client
+ * of the processor) resolve from the runtime's own node_modules there. Here they resolve from the project's, linked
+ * beside the bundles, wherever the build was written (a test's temporary directory too).
+ */
+function provideRuntimePackages(buildRoot: string): void {
+  const link = join(buildRoot, 'node_modules');
+  if (!existsSync(link)) symlinkSync(resolve(PROJECT_ROOT, 'node_modules'), link, 'dir');
 }
 
 /** Each esbuild function's TypeScript entry point, for running without a build. */
