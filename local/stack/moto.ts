@@ -2,10 +2,14 @@
  * Starts the moto server (SQS, EventBridge, DynamoDB, Secrets Manager) on a free loopback port and
  * stops it with the process that started it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PSEUDO_PARAMETERS } from '../../template/index.js';
+import { MotoUnavailableError, resolveMotoPython } from './python-env.js';
+
+// Callers have always caught it from here; it lives in python-env.ts, which raises most of them.
+export { MotoUnavailableError };
 
 /** moto's default region and account: the pseudo parameters the template resolves to locally. */
 export const LOCAL_REGION = DEFAULT_PSEUDO_PARAMETERS['AWS::Region'];
@@ -35,11 +39,6 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-/** Raised when python3 or moto is missing: names the install command. */
-export class MotoUnavailableError extends Error {
-  override readonly name = 'MotoUnavailableError';
-}
-
 /** A free TCP port on 127.0.0.1, as the OS hands it out. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,16 +51,6 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function checkMotoInstalled(python: string): void {
-  const probe = spawnSync(python, ['-c', 'import moto.server, flask, jsonpath_ng'], { encoding: 'utf8' });
-  if (probe.error !== undefined || probe.status !== 0) {
-    throw new MotoUnavailableError(
-      `the local stack needs python3 with moto's server (${probe.error?.message ?? probe.stderr.trim().split('\n').pop()}). ` +
-        'Install it with: pip install "moto[server]"',
-    );
-  }
 }
 
 async function waitUntilAnswering(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -80,12 +69,12 @@ async function waitUntilAnswering(endpoint: string, child: ChildProcess, timeout
 }
 
 /**
- * Starts `python3 -m moto.server` on 127.0.0.1 and waits until it answers.
- * The child is killed on `stop()`, and on exit of this process (also Ctrl-C) as a backstop.
+ * Starts moto's server on 127.0.0.1 and waits until it answers; the python is `options.python`, $PYTHON,
+ * or the one python-env.ts finds or sets up. The child is killed on `stop()`, and on exit of this
+ * process (also Ctrl-C) as a backstop.
  */
 export async function startMoto(options: { port?: number; python?: string; timeoutMs?: number } = {}): Promise<MotoServer> {
-  const python = options.python ?? process.env.PYTHON ?? 'python3';
-  checkMotoInstalled(python);
+  const { python } = await resolveMotoPython({ python: options.python });
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   // local/stack/moto_server.py is `python3 -m moto.server` with a parser cache that makes PutEvents ~100× faster.
