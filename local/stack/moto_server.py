@@ -1,4 +1,4 @@
-"""Runs moto's server with two fixes for speed; neither changes what moto answers.
+"""Runs moto's server with two fixes for speed, which change nothing moto answers, and one for replay.
 
 1. moto 5 builds a fresh jsonpath parser (a yacc table) for each of the eight input paths of every
    target of every matched event in PutEvents: about 200 ms per event on these machines, which made
@@ -7,6 +7,11 @@
    get_queue_attributes, which computes every attribute of the queue, the three approximate message
    counts included, each a scan of the whole queue, three times over. With a backlog of a few hundred
    messages that made receiving quadratic and moto the bottleneck. Read the retention period directly.
+3. moto 5.2.1's StartReplay sends every archived event to every rule of the bus: it ignores the
+   replay's EventStartTime/EventEndTime and its Destination's FilterArns. EventBridge replays only the
+   events whose time lies in the window, and only to the rules FilterArns names (all rules without it):
+   https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_StartReplay.html. Replay that way,
+   so `npm run replay` against the local stack does what it does in AWS (docs/operations.md, "Replay").
 
 Arguments are those of `python3 -m moto.server`.
 """
@@ -14,6 +19,8 @@ import functools
 
 import jsonpath_ng.ext
 from moto.core.utils import unix_time
+from moto.events import models as events_models
+from moto.moto_api._internal import mock_random
 from moto.sqs import models as sqs_models
 
 jsonpath_ng.ext.parse = functools.lru_cache(maxsize=512)(jsonpath_ng.ext.parse)
@@ -25,6 +32,25 @@ def _is_message_valid_based_on_retention_period(self, queue_name, message):  # t
 
 
 sqs_models.SQSBackend.is_message_valid_based_on_retention_period = _is_message_valid_based_on_retention_period
+
+
+def _replay_events(self, archive):  # type: ignore[no-untyped-def]
+    backend = events_models.events_backends[self.account_id][self.region]
+    bus = backend.describe_event_bus(self.destination["Arn"].split("/")[-1])
+    filter_arns = self.destination.get("FilterArns") or []
+    rules = [rule for rule in bus.rules.values() if not filter_arns or rule.arn in filter_arns]
+    # An archived event's time is PutEvents' Time (or its arrival), in epoch seconds like the window's ends.
+    start, end = float(self.event_start_time), float(self.event_end_time)
+    for event in archive.events:
+        if not start <= float(event["time"]) < end:
+            continue
+        for rule in rules:
+            rule.send_to_targets(dict(event, **{"id": str(mock_random.uuid4()), "replay-name": self.name}), transform_input=False)
+    self.state = events_models.ReplayState.COMPLETED
+    self.end_time = unix_time()
+
+
+events_models.Replay.replay_events = _replay_events
 
 from moto.server import main  # noqa: E402  (import after the patch, as moto imports parse lazily anyway)
 

@@ -1,10 +1,10 @@
 /**
  * Creates in moto the AWS resources of template.yaml that the local stack needs: queues, the event
- * bus with its rule and queue target, the idempotency table and the Genesys client secret. Every
+ * bus with its rule and queue target and its archive, the idempotency table and the Genesys client secret. Every
  * setting comes from the template and its parameter values; only names are chosen here.
  */
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, type Target } from '@aws-sdk/client-eventbridge';
+import { CreateArchiveCommand, CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, type Target } from '@aws-sdk/client-eventbridge';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -65,7 +65,12 @@ export interface ProvisionedResources {
   deadLetterQueueUrl: string;
   ruleDeadLetterQueueUrl: string;
   busName: string;
+  /** The stand-in bus's ARN: the destination of a replay. */
+  busArn: string;
   ruleName: string;
+  ruleArn: string;
+  /** The EventArchive's ARN; undefined when EventArchiveRetentionDays is 0. */
+  archiveArn?: string;
   tableName: string;
   secretArn: string;
 }
@@ -133,10 +138,15 @@ async function createQueue(context: Context, logicalId: string, properties: Reco
   return { ref: QueueUrl, attributes: { Arn: arn, QueueName: queueName, QueueUrl } };
 }
 
+/** The ARN moto gives the stand-in bus. */
+function standInBusArn(busName: string): string {
+  return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${busName}`;
+}
+
 async function createBus(context: Context): Promise<ResourceValues> {
   const { clients, options } = context;
   const { EventBusArn } = await clients.events.send(new CreateEventBusCommand({ Name: options.busName }));
-  const arn = EventBusArn ?? `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${options.busName}`;
+  const arn = EventBusArn ?? standInBusArn(options.busName);
   return { ref: options.busName, attributes: { Arn: arn, Name: options.busName } };
 }
 
@@ -162,6 +172,27 @@ async function createRule(context: Context, logicalId: string, properties: Recor
     if ((answer.FailedEntryCount ?? 0) > 0) throw new Error(`PutTargets for ${ruleName} failed: ${JSON.stringify(answer.FailedEntries)}`);
   }
   return { ref: busName === 'default' ? ruleName : `${busName}|${ruleName}`, attributes: { Arn: RuleArn ?? '' } };
+}
+
+/** moto's and EventBridge's longest archive name. */
+const MAX_ARCHIVE_NAME = 48;
+
+async function createArchive(context: Context, logicalId: string, properties: Record<string, unknown>): Promise<ResourceValues> {
+  const { resolver, clients, options, stackName } = context;
+  const resolved = resolver.resolve(properties) as Record<string, unknown>;
+  const name = (typeof resolved.ArchiveName === 'string' ? resolved.ArchiveName : `${stackName}-${logicalId}`).slice(0, MAX_ARCHIVE_NAME);
+  // The archive records the stand-in bus whatever bus the template names, as the rule does.
+  const { ArchiveArn } = await clients.events.send(
+    new CreateArchiveCommand({
+      ArchiveName: name,
+      EventSourceArn: standInBusArn(options.busName),
+      Description: resolved.Description as string | undefined,
+      EventPattern: resolved.EventPattern === undefined ? undefined : JSON.stringify(resolved.EventPattern),
+      RetentionDays: resolved.RetentionDays === undefined ? undefined : Number(resolved.RetentionDays),
+    }),
+  );
+  if (ArchiveArn === undefined) throw new Error(`moto did not return the ARN of archive ${name}`);
+  return { ref: name, attributes: { Arn: ArchiveArn, ArchiveName: name } };
 }
 
 async function createTable(context: Context, logicalId: string, properties: Record<string, unknown>): Promise<ResourceValues> {
@@ -222,6 +253,7 @@ const CREATORS: Record<string, (context: Context, logicalId: string, properties:
   'AWS::SQS::Queue': createQueue,
   'AWS::Events::EventBus': (context) => createBus(context),
   'AWS::Events::Rule': createRule,
+  'AWS::Events::Archive': createArchive,
   'AWS::DynamoDB::Table': createTable,
   'AWS::SecretsManager::Secret': createSecret,
 };
@@ -292,7 +324,10 @@ function provisioned(context: Context, resources: Record<string, ResourceValues>
     deadLetterQueueUrl: required(resources, 'EventsDeadLetterQueue'),
     ruleDeadLetterQueueUrl: required(resources, 'RuleDeadLetterQueue'),
     busName: context.options.busName,
+    busArn: required(resources, 'EventsBus', 'Arn'),
     ruleName: required(resources, 'GenesysConversationEventsRule').split('|').pop() as string,
+    ruleArn: required(resources, 'GenesysConversationEventsRule', 'Arn'),
+    archiveArn: resources.EventArchive?.attributes?.Arn,
     tableName: required(resources, 'IdempotencyTable'),
     secretArn: resources.GenesysClientSecret?.ref ?? context.resolver.resolveString({ Ref: 'GenesysClientSecretArn' }),
   };

@@ -19,6 +19,9 @@ export function writeStackFile(stack: LocalStack, file: string = DEFAULT_STACK_F
       RuleDeadLetterQueueUrl: stack.queues.ruleDeadLetterQueueUrl,
       StateMachineArn: stack.stateMachineArn,
       EventBusName: stack.busName,
+      EventBusArn: stack.provisioned.busArn,
+      ConversationEventsRuleArn: stack.provisioned.ruleArn,
+      ...(stack.provisioned.archiveArn === undefined ? {} : { EventArchiveArn: stack.provisioned.archiveArn }),
     },
   };
   mkdirSync(dirname(file), { recursive: true });

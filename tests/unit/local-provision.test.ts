@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeArchiveCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeTimeToLiveCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { getProperties, loadTemplate } from '../../template/index.js';
@@ -90,6 +90,16 @@ describe('provisionFromTemplate', () => {
       time: expect.any(String),
       detail,
     });
+  });
+
+  it('creates the event archive of the stand-in bus with the template\'s pattern and retention', async () => {
+    const archiveName = provisioned.resources.EventArchive?.ref ?? '';
+    const archive = await events.send(new DescribeArchiveCommand({ ArchiveName: archiveName }));
+    const properties = getProperties(template, 'EventArchive');
+
+    expect(provisioned.archiveArn).toBe(archive.ArchiveArn);
+    expect(archive).toMatchObject({ EventSourceArn: provisioned.busArn, RetentionDays: Number(template.Parameters!.EventArchiveRetentionDays!.Default) });
+    expect(JSON.parse(archive.EventPattern ?? '{}')).toEqual(properties.EventPattern);
   });
 
   it('creates the idempotency table with its key schema and TTL', async () => {

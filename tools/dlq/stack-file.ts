@@ -27,6 +27,11 @@ export interface StackFile {
     RuleDeadLetterQueueUrl: string;
     StateMachineArn: string;
     EventBusName: string;
+    /** What `npm run replay` reads; absent from the file of a stack started before replay existed. */
+    EventBusArn?: string;
+    ConversationEventsRuleArn?: string;
+    /** Absent when the stack runs with EventArchiveRetentionDays 0. */
+    EventArchiveArn?: string;
   };
 }
 
