@@ -7,13 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ActionsError, dataTablesOf, defaultActions, readActions, type ActionsConfig } from '../../tools/actions/index.js';
-import { isUuid } from '../../functions/shared/events.js';
 import { runMain } from '../../tools/cli.js';
 import { startLocalStack, type LocalStack } from '../stack/index.js';
 import { MotoUnavailableError } from '../stack/moto.js';
 import { removeStackFile, writeStackFile } from '../stack/stack-file.js';
 import { parseEntry, type LoadConversation } from './load/entry.js';
 import { loadEventsFile } from './load/events-file.js';
+import { ConversationsFileError, readConversationsFile, userConversations } from './load/user-conversations.js';
 import { generateConversationEvents } from './load/generate.js';
 import { DEFAULT_REPORT_FILE, writeRunReport } from './report/index.js';
 import { account, DEFAULT_SAMPLE_EVERY_MS, observeRun, runSeries, summaryLine, type RunEvent, type RunExpectations, type RunProgress, type RunSummary } from './run.js';
@@ -24,14 +24,19 @@ Runs the pipeline locally (moto, the Step Functions endpoint, the Lambda runtime
 simulator), sends a burst of events, and prints where every event went.
 
   --events N                events to send (default 1000)
-  --conversations N         conversations they belong to (default 100)
+  --conversations N|FILE    conversations the generated events belong to (default 100); with --events-file,
+                            a JSON file of the conversations they write to, in the simulator's format:
+                            [{"id","participants":[{"id","purpose","userId"?,"attributes"?}]}]. Conversations
+                            it does not list are created with the participants the events imply (a customer
+                            where an event without participantId writes to one)
   --rate N                  events per second sent to EventBridge, 0 = as fast as possible (default 200)
   --genesys-rate-limit N    requests per minute per token the simulator allows (default 300, as Genesys)
   --rate-limit-scope S      token (default) or client: the simulator counts the limit per OAuth client, and the
                             stack deploys with GenesysRateLimitScope client (one budget shared in DynamoDB)
   --fault-rate X            share of Genesys requests answered 5xx (default 0.02)
   --seed N                  seed of the events and the faults (default 1)
-  --events-file FILE        send these events instead (JSON array or lines of EventBridge events)
+  --events-file FILE        send these events instead (JSON array or lines of EventBridge events); those the
+                            rule's pattern does not match are reported as filtered by the rule, by detail-type
   --actions FILE            run another actions file instead of actions.yaml (docs/actions.md); the
                             project's template.yaml and ASL are not touched
   --time-scale X            run timeouts and retry intervals X times faster (default 1: real speed)
@@ -47,6 +52,8 @@ simulator), sends a burst of events, and prints where every event went.
 interface Settings {
   events: number;
   conversations: number;
+  /** With an events file: `--conversations FILE`, read. */
+  conversationsFile?: LoadConversation[];
   rate: number;
   genesysRateLimit: number;
   rateLimitScope: 'token' | 'client';
@@ -85,6 +92,17 @@ function withoutSteps(actions: ActionsConfig): ActionsConfig {
   throw new ActionsError(`${actions.file}: action "${stepped.name}" has its own step: npm start cannot know what it returns, so it cannot check the writes (docs/actions.md, "Your own step")`);
 }
 
+/** `--conversations`: a count for generated events, a file for the user's own (a count there would mean nothing). */
+function conversationsOption(raw: string | undefined, eventsFile: string | undefined): Pick<Settings, 'conversations' | 'conversationsFile'> {
+  const count = raw !== undefined && /^\d+$/.test(raw.trim());
+  if (eventsFile === undefined) {
+    if (raw !== undefined && !count) throw new RangeError(`--conversations ${raw}: a file of conversations goes with --events-file; the generated events want a count`);
+    return { conversations: numberOption({ conversations: raw }, 'conversations', 100, (n) => Number.isInteger(n) && n >= 1) };
+  }
+  if (count) throw new RangeError(`--conversations ${String(raw)}: with --events-file it names a file of conversations (npm start -- --help)`);
+  return { conversations: 0, ...(raw === undefined ? {} : { conversationsFile: readConversationsFile(resolve(raw)) }) };
+}
+
 /** The settings of the command line, or undefined when it asks for help. */
 function parseSettings(): Settings | undefined {
   const { values } = parseArgs({
@@ -109,7 +127,7 @@ function parseSettings(): Settings | undefined {
   if (values.help === true) return undefined;
   return {
     events: numberOption(values, 'events', 1000, (n) => Number.isInteger(n) && n >= 0),
-    conversations: numberOption(values, 'conversations', 100, (n) => Number.isInteger(n) && n >= 1),
+    ...conversationsOption(values.conversations, values['events-file']),
     rate: numberOption(values, 'rate', 200, (n) => n >= 0),
     genesysRateLimit: numberOption(values, 'genesys-rate-limit', 300, (n) => Number.isInteger(n) && n >= 1),
     rateLimitScope: scopeOption(values['rate-limit-scope']),
@@ -125,29 +143,12 @@ function parseSettings(): Settings | undefined {
   };
 }
 
-/** Conversations a user's own events imply, so the simulator knows the participants they write to. */
-function conversationsOf(events: readonly RunEvent[]): LoadConversation[] {
-  const purposeOf = (kind: string): string =>
-    kind.startsWith('customer') ? 'customer' : kind.startsWith('acd') ? 'acd' : kind.startsWith('flow') ? 'ivr' : 'agent';
-  const conversations = new Map<string, Map<string, string>>();
-  for (const { entry } of events) {
-    // A malformed event (undefined) is one the pipeline will park.
-    const event = parseEntry(entry);
-    if (event === undefined) continue;
-    const participants = conversations.get(event.body.conversationId) ?? new Map<string, string>();
-    conversations.set(event.body.conversationId, participants);
-    if (event.body.participantId !== undefined && isUuid(event.body.participantId)) {
-      participants.set(event.body.participantId, participants.get(event.body.participantId) ?? purposeOf(event.kind));
-    }
-  }
-  return [...conversations].map(([id, participants]) => ({ id, participants: [...participants].map(([pid, purpose]) => ({ id: pid, purpose })) }));
-}
-
 /** The user's own events when a file names them, else a generated burst with the troubles Genesys sends. */
 function loadOf(settings: Settings): RunExpectations {
   if (settings.eventsFile !== undefined) {
     const events: RunEvent[] = loadEventsFile(settings.eventsFile).map((entry) => ({ entry, expected: parseEntry(entry) === undefined ? 'malformed' : 'valid' }));
-    return { events, conversations: conversationsOf(events), actions: settings.actions };
+    const conversations = userConversations(events.map(({ entry }) => entry), settings.actions, settings.conversationsFile);
+    return { events, conversations, actions: settings.actions };
   }
   const load = generateConversationEvents({
     actions: settings.actions,
@@ -184,6 +185,32 @@ function progressReporter(): { update: (progress: RunProgress) => void; done: ()
   };
 }
 
+/** Most parked events the summary lists one by one; the JSON summary has them all, the run report the first 20. */
+const LISTED_PARKED = 5;
+
+/** `{a: 2, b: 1}` as `a 2, b 1`, most first. */
+function counted(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+    .map(([key, n]) => `${key} ${n}`)
+    .join(', ');
+}
+
+function notActedOnParts(summary: RunSummary): string {
+  const routed = summary.notActedOn - summary.filteredByRule;
+  return `${summary.filteredByRule} filtered by the rule, never reaching SQS; ${routed} routed past Genesys by the workflow`;
+}
+
+/** Each parked event of the run with its DLQ copy's errorName and errorMessage, those the run did not mean to park first. */
+function parkedLines(summary: RunSummary): string[] {
+  const lines = summary.parkedEvents.slice(0, LISTED_PARKED).map(({ index, detailType, errorName, errorMessage, expected }) => {
+    return `    event ${index + 1} ${detailType}${expected ? '' : ' (not by design)'}: ${errorName}${errorMessage === undefined ? '' : `: ${errorMessage}`}`;
+  });
+  const more = summary.parkedEvents.length - LISTED_PARKED;
+  if (more > 0) lines.push(`    … and ${more} more (the run report and --json FILE list them)`);
+  return lines;
+}
+
 function printSummary(summary: RunSummary, context: { stack: LocalStack; timeScale: number; seed: number }): void {
   const reasons = Object.entries(summary.parkedByReason)
     .sort(([, a], [, b]) => b - a)
@@ -198,9 +225,11 @@ function printSummary(summary: RunSummary, context: { stack: LocalStack; timeSca
     `Run of ${summary.in} events (seed ${context.seed}${context.timeScale === 1 ? ', real time' : `, time scaled ×${context.timeScale}: retries and timeouts ran ${context.timeScale}× faster than deployed`})`,
     `  events in                 ${summary.in}`,
     `  applied in Genesys        ${summary.applied}`,
-    `  not acted on (by design)  ${summary.notActedOn}  (${summary.filteredByRule} of kinds no action uses, kept from SQS by the rule)`,
+    `  not acted on (by design)  ${summary.notActedOn}  (${notActedOnParts(summary)})`,
+    ...(summary.filteredByRule === 0 ? [] : [`  filtered by the rule      ${counted(summary.filteredByDetailType)}`]),
     `  writes per action         ${Object.entries(summary.byAction).map(([action, { writes }]) => `${action} ${writes}`).join(', ')}`,
     `  parked in the DLQ         ${summary.parked}${reasons === '' ? '' : `  (${reasons})`}`,
+    ...parkedLines(summary),
     `  lost                      ${summary.lost}`,
     `  duplicates suppressed     ${summary.duplicates}  (repeated events sent: ${summary.repeatedEvents}, applied harmlessly)`,
     `  Genesys requests          ${summary.genesysRequests}  (${statuses})`,
@@ -212,7 +241,7 @@ function printSummary(summary: RunSummary, context: { stack: LocalStack; timeSca
     `  attribute state           ${summary.state.matches ? `matches what the events imply (${summary.state.participants} participants)` : `WRONG on ${summary.state.mismatches.length}+ keys`}`,
   ];
   if (!summary.drained) lines.push('  the queue did not drain in time: what was left counts as lost');
-  if (summary.validParked > 0) lines.push(`  ${summary.validParked} valid events were parked: the faults outlasted the retries (see the reasons above)`);
+  if (summary.validParked > 0) lines.push(`  ${summary.validParked} valid events were parked that the run did not mean to park: their reasons are listed under "parked in the DLQ"`);
   if (summary.malformedNotParked > 0) lines.push(`  ${summary.malformedNotParked} malformed events were not parked as InvalidEvent`);
   for (const mismatch of summary.state.mismatches.slice(0, 5)) lines.push(`    ${mismatch}`);
   if (context.stack.logFile !== undefined) lines.push(`  function logs             ${context.stack.logFile}`);
@@ -307,4 +336,4 @@ async function main(): Promise<number> {
 }
 
 // Moto missing is the user's to fix (the message says how); the exit status stays 2, as for any failure.
-void runMain(main, { command: 'npm start', userErrors: [MotoUnavailableError, ActionsError], userErrorStatus: 2 });
+void runMain(main, { command: 'npm start', userErrors: [MotoUnavailableError, ActionsError, ConversationsFileError], userErrorStatus: 2 });

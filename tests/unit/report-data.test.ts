@@ -8,9 +8,14 @@ const summary: RunSummary = {
   applied: 7,
   notActedOn: 1,
   filteredByRule: 1,
+  filteredByDetailType: { 'v2.detail.events.conversation.{id}.flow.start': 1 },
   byAction: { 'customer-start': { applied: 4, writes: 4 }, acw: { applied: 3, writes: 3 } },
   parked: 2,
   parkedByReason: { InvalidEvent: 1, 'Genesys.Forbidden': 1 },
+  parkedEvents: [
+    { index: 4, detailType: 'v2.detail.events.conversation.{id}.acw', errorName: 'Genesys.Forbidden', errorMessage: 'Genesys answered 403', expected: false },
+    { index: 2, detailType: 'v2.detail.events.conversation.{id}.customer.start', errorName: 'InvalidEvent', errorMessage: 'body is not JSON', expected: true },
+  ],
   lost: 0,
   duplicates: 1,
   repeatedEvents: 1,
@@ -99,9 +104,18 @@ describe('run report data', () => {
     expect(niceTicks(max)).toEqual(ticks);
   });
 
+  it('lists each parked event with the errorName and message of its DLQ copy, the one the run did not mean to park marked', () => {
+    const html = renderReport(reportData({ summary, series: series() }), summary);
+    expect(html).toContain('<li data-parked-event="4">event 5 v2.detail.events.conversation.{id}.acw <strong>(not by design)</strong>: Genesys.Forbidden: Genesys answered 403</li>');
+    expect(html).toContain('<li data-parked-event="2">event 3 v2.detail.events.conversation.{id}.customer.start: InvalidEvent: body is not JSON</li>');
+  });
+
   it('escapes what it shows from the run', () => {
-    const html = renderReport(reportData({ summary: { ...summary, parkedByReason: { '<script>x</script>': 1 } }, series: series(), title: 'a & b' }), summary);
+    const hostile = { ...summary, parkedByReason: { '<script>x</script>': 1 }, parkedEvents: [{ index: 0, detailType: '<img src=x>', errorName: 'InvalidEvent', errorMessage: '<script>y</script>', expected: true }] };
+    const html = renderReport(reportData({ summary: hostile, series: series(), title: 'a & b' }), summary);
     expect(html).not.toContain('<script>x</script>');
+    expect(html).not.toContain('<script>y</script>');
+    expect(html).not.toContain('<img src=x>');
     expect(html).toContain('a &amp; b');
   });
 });

@@ -4,16 +4,21 @@ import type { ParkedMessage } from '../../tools/dlq/peek.js';
 import { parseEntry, type EventEntry } from '../../local/harness/load/entry.js';
 import { resolve } from 'node:path';
 import { expectedGenesys, expectedState } from '../../local/harness/load/expected-state.js';
-import { readActions } from '../../tools/actions/index.js';
-import { PROJECT_ROOT } from '../../template/index.js';
+import { defaultActions, readActions } from '../../tools/actions/index.js';
+import { getProperties, loadTemplate, PROJECT_ROOT } from '../../template/index.js';
 import { generateConversationEvents, type GeneratedLoad } from '../../local/harness/load/generate.js';
 import { account } from '../../local/harness/run/accounting.js';
 import { metricTotal } from '../../local/harness/run/emf.js';
 import { eventFates } from '../../local/harness/run/fates.js';
-import type { Observation, RunExpectations } from '../../local/harness/run/observation.js';
+import type { Observation, RunEvent, RunExpectations } from '../../local/harness/run/observation.js';
+import { loadEventsFile } from '../../local/harness/load/events-file.js';
+import { userConversations } from '../../local/harness/load/user-conversations.js';
+import { parseConversationEvent } from '../../functions/shared/events.js';
 import { runSeries } from '../../local/harness/run/series.js';
 
 const START = 1_700_000_000_000;
+/** The pattern template.yaml gives the rule, as the observation reads it back from EventBridge. */
+const RULE_PATTERN = getProperties(loadTemplate(), 'GenesysConversationEventsRule').EventPattern as Record<string, unknown>;
 
 /** A clean load: every conversation once, no repeats or reopened conversations, so each event's attributes stay. */
 const clean = generateConversationEvents({ conversations: 3, seed: 3 });
@@ -31,6 +36,7 @@ function observationOf(load: GeneratedLoad, overrides: Partial<Observation> = {}
     publishedAt: load.events.map((_, index) => START + index),
     eventIds: load.events.map((_, index) => idOf(index)),
     drained: true,
+    rulePattern: RULE_PATTERN,
     parked: [],
     genesys: { tables: {}, tags: {}, state: expectedState(load.events.filter((event) => event.expected === 'valid'), load.conversations), requests: [], writes: [] },
     samples: [],
@@ -71,7 +77,7 @@ describe('account', () => {
 
     const fates = eventFates(observation, expectationsOf(load));
     expect(fates[index]?.fate).toBe('applied');
-    expect(fates[repeat]).toEqual({ fate: 'parked', validParked: true });
+    expect(fates[repeat]).toEqual({ fate: 'parked', parked: { errorName: 'Genesys.Unavailable' }, validParked: true });
     expect(account(observation, expectationsOf(load))).toMatchObject({ parked: 1, parkedByReason: { 'Genesys.Unavailable': 1 }, validParked: 1, repeatedEvents: 1, lost: 0 });
   });
 
@@ -116,10 +122,18 @@ describe('account', () => {
     expect(summary.state.mismatches[0]).toContain(`${conversationId}/${participantId}`);
   });
 
-  it('counts kinds not acted on as done only once the queue drained', () => {
+  it('counts events the rule filters as done whether or not the queue drained: they never reached it', () => {
     const notActedOn = clean.events.filter((event) => !isActedOn(event.kind)).length;
     expect(notActedOn).toBeGreaterThan(0);
-    expect(account(observationOf(clean, { drained: false }), expectationsOf(clean))).toMatchObject({ notActedOn: 0, lost: notActedOn, drained: false });
+    expect(account(observationOf(clean, { drained: false }), expectationsOf(clean))).toMatchObject({ notActedOn, filteredByRule: notActedOn, lost: 0, drained: false });
+  });
+
+  it('counts events a rule forwards and the workflow routes past Genesys as done only once the queue drained', () => {
+    // A rule of the source alone forwards every kind: those no action uses reach the workflow, which routes them past.
+    const everyKind = { source: [{ prefix: 'aws.partner/genesys.com' }] };
+    const notActedOn = clean.events.filter((event) => !isActedOn(event.kind)).length;
+    expect(account(observationOf(clean, { rulePattern: everyKind, drained: false }), expectationsOf(clean))).toMatchObject({ notActedOn: 0, lost: notActedOn });
+    expect(account(observationOf(clean, { rulePattern: everyKind }), expectationsOf(clean))).toMatchObject({ notActedOn, filteredByRule: 0, lost: 0 });
   });
 
   it("counts Genesys requests by status, token requests apart, and reports the workflow's retries as the endpoint counted them", () => {
@@ -248,5 +262,101 @@ describe('eventFates', () => {
     const broken = { ...clean, events: clean.events.map((event, at) => (at === index ? { ...event, entry: { ...event.entry, Detail: '{}' } } : event)) };
     const fates = eventFates(observationOf(broken), expectationsOf(broken));
     expect(fates[index]).toEqual({ fate: 'lost' });
+  });
+});
+
+describe("account of a user's own events file", () => {
+  const path = resolve(PROJECT_ROOT, 'tests/fixtures/events-files/mixed-user-events.jsonl');
+  const entries = loadEventsFile(path);
+  // As npm start reads the file: what the dispatcher's validation refuses is expected malformed.
+  const events: RunEvent[] = entries.map((entry) => ({ entry, expected: parseEntry(entry) === undefined ? 'malformed' : 'valid' }));
+  const conversations = userConversations(entries, defaultActions());
+  const expectations: RunExpectations = { events, conversations };
+  const at = (test: (entry: EventEntry) => boolean): number => entries.findIndex(test);
+  const presence = at((entry) => entry.DetailType === 'v2.users.{id}.presence');
+  const otherSource = at((entry) => entry.Source === 'com.example.crm');
+  const noParticipant = at((entry) => entry.DetailType.endsWith('.customer.start') && parseEntry(entry)?.body.participantId === undefined);
+  const hostile = events.flatMap((event, index) => (event.expected === 'malformed' && index !== presence && index !== otherSource ? [index] : []));
+  /** The DLQ copy as the dispatcher parks it: the errorName and the message of the validation's own InvalidEvent. */
+  const parkedAsInvalid = (index: number): ParkedMessage => {
+    const copy = parkedCopy(entries[index]!, idOf(index), 'InvalidEvent');
+    let errorMessage = '';
+    try {
+      parseConversationEvent(copy.body);
+    } catch (error) {
+      errorMessage = (error as Error).message;
+    }
+    return { ...copy, errorMessage, attributes: { ...copy.attributes, errorMessage } };
+  };
+  /** What a run observes when the pipeline did what it should: the hostile events parked, the rest written. */
+  const observed = (overrides: Partial<Observation> = {}): Observation => {
+    const reached = events.filter((event, index) => event.expected === 'valid' && index !== otherSource && index !== presence);
+    const base: Observation = {
+      startedAt: START,
+      endedAt: START + 2_000,
+      sent: events.length,
+      publishedAt: events.map((_, index) => START + index),
+      eventIds: events.map((_, index) => idOf(index)),
+      drained: true,
+      rulePattern: RULE_PATTERN,
+      parked: hostile.map(parkedAsInvalid),
+      genesys: { tables: {}, tags: {}, state: expectedState(reached, conversations), requests: [], writes: [] },
+      samples: [],
+      sampleEveryMs: 0,
+      duplicatesSuppressed: 0,
+      processorInvocations: 0,
+      workflowRetries: 0,
+      redeliveries: 0,
+      peakInFlightWorkflows: 0,
+    };
+    return { ...base, ...overrides };
+  };
+
+  it('holds the kinds a new user tries: acw, user.start, a customer.start without participantId, two hostile ids, a presence event, another source', () => {
+    const kinds = entries.map((entry) => parseEntry(entry)?.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['acw', 'user.start', 'customer.start', 'customer.end', 'acd.start']));
+    expect([presence, otherSource, noParticipant].every((index) => index >= 0)).toBe(true);
+    expect(hostile).toHaveLength(2);
+  });
+
+  it('reports the events the rule does not match as filtered, by detail-type and source, neither lost nor malformed', () => {
+    const summary = account(observed(), expectations);
+    expect(summary).toMatchObject({ in: entries.length, lost: 0, malformedNotParked: 0, validParked: 0, filteredByRule: 2, state: { matches: true } });
+    expect(summary.filteredByDetailType).toEqual({ 'v2.users.{id}.presence': 1, 'v2.detail.events.conversation.{id}.customer.end from com.example.crm': 1 });
+    const fates = eventFates(observed(), expectations);
+    expect(fates[presence]).toEqual({ fate: 'notActedOn', filteredByRule: { detailType: 'v2.users.{id}.presence', source: entries[presence]!.Source, fields: ['detail-type'] } });
+    expect(fates[otherSource]?.filteredByRule?.fields).toEqual(['source']);
+  });
+
+  it('names each parked event with the errorName and message its DLQ copy carries', () => {
+    const summary = account(observed(), expectations);
+    expect(summary.parkedEvents).toEqual(
+      hostile.map((index) => ({ index, detailType: entries[index]!.DetailType, errorName: 'InvalidEvent', errorMessage: expect.stringMatching(/must be a UUID, got "/), expected: true })),
+    );
+    expect(summary.parkedEvents.map(({ errorMessage }) => errorMessage)).toEqual([
+      'detail.eventBody.conversationId must be a UUID, got "../../x"',
+      'detail.eventBody.participantId must be a UUID, got "..%2F..%2Fadmin participants"',
+    ]);
+  });
+
+  it('expects the customer.start without participantId on the customer the simulator is told of', () => {
+    const { conversationId } = parseEntry(entries[noParticipant]!)!.body;
+    const customer = conversations.find((conversation) => conversation.id === conversationId)?.participants.find((participant) => participant.purpose === 'customer');
+    expect(customer).toBeDefined();
+    expect(expectedState([entries[noParticipant]!], conversations)[conversationId]?.[customer!.id]).toHaveProperty(['aws.customer.start'], '2025-12-02T09:06:40.000Z');
+    // Genesys without those attributes: the event is lost, and the difference names the customer.
+    const state = structuredClone(observed().genesys.state);
+    delete state[conversationId];
+    const summary = account(observed({ genesys: { ...observed().genesys, state } }), expectations);
+    expect(summary.lost).toBe(1);
+    expect(summary.state.mismatches.join('\n')).toContain(`${conversationId}/${customer!.id} aws.customer.start`);
+  });
+
+  it('lists a valid event parked for a reason the run did not mean first, with that reason, and not as lost', () => {
+    const message = 'conversation a41e6b0d-2c93-4f7a-8e15-9b6d3c2f1e08 has no participant with purpose "customer" (found: no participants) and the event names none';
+    const notFound = { ...parkedCopy(entries[noParticipant]!, idOf(noParticipant), 'Genesys.NotFound'), errorMessage: message };
+    const summary = account(observed({ parked: [...observed().parked, notFound] }), expectations);
+    expect(summary).toMatchObject({ lost: 0, validParked: 1, parked: 3 });
+    expect(summary.parkedEvents[0]).toEqual({ index: noParticipant, detailType: entries[noParticipant]!.DetailType, errorName: 'Genesys.NotFound', errorMessage: message, expected: false });
   });
 });

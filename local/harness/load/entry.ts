@@ -21,6 +21,8 @@ export interface LoadParticipant {
   purpose: string;
   /** The agent's Genesys user, for actions that write to the agent. */
   userId?: string;
+  /** Attributes it starts with (a `--conversations` file may give some); none by default. */
+  attributes?: Record<string, string>;
 }
 
 /** A conversation of the load: what the Genesys simulator must know for the writes to land. */

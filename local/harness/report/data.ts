@@ -31,9 +31,14 @@ export interface ReportData {
   latencyBins: { from: number; to: number; count: number }[];
   latency: RunSummary['latencyMs'];
   parkedByReason: { reason: string; count: number }[];
+  /** The run's parked events, as many as the report lists, each with its DLQ copy's errorName and errorMessage. */
+  parkedEvents: RunSummary['parkedEvents'];
   /** Per action of the run's actions file, in the file's order: the events it applied and the writes they made. */
   byAction: { action: string; applied: number; writes: number }[];
 }
+
+/** Most parked events the report lists one by one; the page's JSON summary has them all. */
+const LISTED_PARKED = 20;
 
 /** How many buckets a time series aims for: fine enough to see bursts, coarse enough to read. */
 const TARGET_BUCKETS = 60;
@@ -84,7 +89,7 @@ export function figuresOf(summary: RunSummary): Figure[] {
     figure('in', 'events in', summary.in),
     figure('applied', 'applied in Genesys', summary.applied, undefined, 'good'),
     figure('notActedOn', 'not acted on (by design)', summary.notActedOn),
-    figure('filteredByRule', 'of them kept from SQS by the rule', summary.filteredByRule),
+    figure('filteredByRule', 'of them filtered by the rule, never reaching SQS', summary.filteredByRule),
     figure('parked', 'parked in the DLQ', summary.parked, undefined, summary.parked > 0 ? 'warn' : undefined),
     figure('lost', 'lost', summary.lost, undefined, summary.lost > 0 ? 'bad' : 'good'),
     figure('duplicates', 'duplicates suppressed', summary.duplicates),
@@ -137,6 +142,7 @@ export function reportData(input: { summary: RunSummary; series: RunSeries; titl
     parkedByReason: Object.entries(summary.parkedByReason)
       .sort(([, a], [, b]) => b - a)
       .map(([reason, count]) => ({ reason, count })),
+    parkedEvents: summary.parkedEvents.slice(0, LISTED_PARKED),
     byAction: Object.entries(summary.byAction).map(([action, { applied: events, writes }]) => ({ action, applied: events, writes })),
   };
 }

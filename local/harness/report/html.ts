@@ -44,6 +44,7 @@ const STYLE = `
   .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; padding: 0; margin: 6px 0 0; font-size: 12px; color: var(--muted); }
   .legend li { list-style: none; display: flex; align-items: center; gap: 5px; }
   .swatch { width: 10px; height: 10px; border-radius: 2px; display: inline-block; }
+  .parked-events { margin: 8px 0 0; padding-left: 18px; font-size: 12px; color: var(--muted); overflow-wrap: anywhere; }
   footer { color: var(--muted); font-size: 12px; max-width: 1180px; margin: 0 auto; padding: 0 24px 24px; }
 `;
 
@@ -63,6 +64,16 @@ const SELF_CHECK = `
 
 function section(id: string, title: string, caption: string, chart: string, legendHtml = ''): string {
   return `<section class="chart" id="${id}"><h2>${escapeXml(title)}</h2><p>${escapeXml(caption)}</p>${chart}${legendHtml}</section>`;
+}
+
+/** Each parked event with its reason, those the run did not mean to park marked. */
+function parkedList(events: ReportData['parkedEvents']): string {
+  if (events.length === 0) return '';
+  const items = events.map(({ index, detailType, errorName, errorMessage, expected }) => {
+    const reason = `${errorName}${errorMessage === undefined ? '' : `: ${errorMessage}`}`;
+    return `<li data-parked-event="${index}">event ${index + 1} ${escapeXml(detailType)}${expected ? '' : ' <strong>(not by design)</strong>'}: ${escapeXml(reason)}</li>`;
+  });
+  return `<ul class="parked-events">${items.join('')}</ul>`;
 }
 
 /** The charts of the report, one section each. */
@@ -108,7 +119,13 @@ function charts(data: ReportData): string {
       `Genesys writes the applied events made, per action of the actions file (${data.byAction.map(({ action, applied }) => `${action}: ${applied} events`).join(', ') || 'none'}).`,
       horizontalBars({ id: 'actions', xLabel: '', yLabel: 'writes by action' }, actions),
     ),
-    section('parked', 'Parked by reason', 'Messages in the dead-letter queues at the end of the run, by errorName: npm run dlq -- list shows them.', horizontalBars({ id: 'parked', xLabel: '', yLabel: 'parked messages by reason' }, reasons)),
+    section(
+      'parked',
+      'Parked by reason',
+      'Messages in the dead-letter queues at the end of the run, by errorName: npm run dlq -- list shows them. Below, the run\'s parked events with the errorName and errorMessage of their copies.',
+      horizontalBars({ id: 'parked', xLabel: '', yLabel: 'parked messages by reason' }, reasons),
+      parkedList(data.parkedEvents),
+    ),
   ].join('\n');
 }
 

@@ -4,11 +4,11 @@
  */
 import { countByErrorName } from '../dead-letters.js';
 import { defaultActions } from '../../../tools/actions/index.js';
-import { eventFates, type EventFate } from './fates.js';
+import { detailTypeShape, eventFates, type EventFate } from './fates.js';
 import { genesysTotals } from './genesys-requests.js';
 import type { Observation, RunExpectations, RunEvent } from './observation.js';
 import { checkState } from './state-check.js';
-import type { RunSummary } from './summary.js';
+import type { ParkedEvent, RunSummary } from './summary.js';
 
 function percentile(sorted: readonly number[], share: number): number {
   if (sorted.length === 0) return 0;
@@ -67,6 +67,28 @@ function byAction(fates: readonly EventFate[], expectations: RunExpectations): R
   return counts;
 }
 
+/** The events the rule filtered, counted by detail-type (and source, when the source is what failed). */
+function filteredByDetailType(fates: readonly EventFate[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { filteredByRule } of fates) {
+    if (filteredByRule === undefined) continue;
+    const key = filteredByRule.fields.includes('source') ? `${filteredByRule.detailType} from ${filteredByRule.source}` : filteredByRule.detailType;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The run's parked events with their reasons, the unexpected first, each group in the run's order. */
+function parkedEvents(fates: readonly EventFate[], expectations: RunExpectations): ParkedEvent[] {
+  const events = fates.flatMap((fate, index): ParkedEvent[] => {
+    const entry = expectations.events[index]?.entry;
+    if (fate.parked === undefined || entry === undefined) return [];
+    const expected = fate.validParked !== true && fate.malformedNotParked !== true;
+    return [{ index, detailType: detailTypeShape(entry.DetailType), ...fate.parked, expected }];
+  });
+  return [...events.filter((event) => !event.expected), ...events.filter((event) => event.expected)];
+}
+
 /** The summary of a run: every event accounted for, and what the run cost in requests, retries and time. */
 export function account(observation: Observation, expectations: RunExpectations): RunSummary {
   const fates = eventFates(observation, expectations);
@@ -77,10 +99,12 @@ export function account(observation: Observation, expectations: RunExpectations)
     in: observation.sent,
     applied: counts.applied,
     notActedOn: counts.notActedOn,
-    filteredByRule: fates.filter((fate) => fate.filteredByRule === true).length,
+    filteredByRule: fates.filter((fate) => fate.filteredByRule !== undefined).length,
+    filteredByDetailType: filteredByDetailType(fates),
     byAction: byAction(fates, expectations),
     parked: observation.parked.length,
     parkedByReason: countByErrorName(observation.parked),
+    parkedEvents: parkedEvents(fates, expectations),
     lost: counts.lost,
     duplicates: observation.duplicatesSuppressed,
     repeatedEvents: repeatedEvents(expectations.events),

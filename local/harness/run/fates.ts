@@ -1,28 +1,44 @@
 /**
- * Where each event of a run went: applied (what its action writes is in the simulator: attributes on
- * their participant, data table rows, tags), not acted on (no action matches it), parked (a copy in a DLQ, traced back by the EventBridge id every copy carries) or lost.
+ * Where each event of a run went: filtered by the rule (its pattern does not match the event, so it never reached SQS),
+ * applied (what its action writes is in the simulator: attributes on their participant, data table rows, tags), not
+ * acted on (no action matches it), parked (a copy in a DLQ, traced back by the EventBridge id every copy carries) or lost.
  */
 import { ErrorName } from '../../../functions/shared/errors.js';
-import { kindOfTopic } from '../../../functions/shared/events.js';
-import { defaultActions, kindsOf, type ActionsConfig } from '../../../tools/actions/index.js';
+import { defaultActions, type ActionsConfig } from '../../../tools/actions/index.js';
 import type { ParkedMessage } from '../../../tools/dlq/peek.js';
-import { parseEntry, type LoadConversation } from '../load/entry.js';
+import { parseEntry, type EventEntry, type LoadConversation } from '../load/entry.js';
 import { expectedOutcome, type ExpectedWrite } from '../load/expected-state.js';
 import type { Observation, RunEvent, RunExpectations } from './observation.js';
+import { envelopeOf, unmatchedFields } from './rule-pattern.js';
 
 /** What became of one event. */
 export interface EventFate {
   fate: 'applied' | 'notActedOn' | 'parked' | 'lost';
   /** An applied event: the action that wrote it, and how many writes it made. */
   action?: { name: string; writes: number };
-  /** A not acted on event of a kind no action uses: the rule kept it from SQS. */
-  filteredByRule?: true;
+  /** A not acted on event the rule's pattern does not match: it never reached SQS. `fields` names what failed (detail-type, source). */
+  filteredByRule?: { detailType: string; source: string; fields: string[] };
+  /** A parked event: the reason its DLQ copy carries, as the dispatcher or EventBridge wrote it. */
+  parked?: { errorName: string; errorMessage?: string };
   /** Sent → first write of its attributes (applied events whose write the simulator recorded). */
   latencyMs?: number;
-  /** A valid event parked, and not by design: the faults outlasted the retries. */
+  /** A valid event parked, and not by design: {@link EventFate.parked} says why. */
   validParked?: true;
   /** A malformed event not parked as InvalidEvent. */
   malformedNotParked?: true;
+}
+
+const UUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/** A detail-type with its ids as `{id}`, as Genesys writes it: events of one kind read as one line of the summary. */
+export function detailTypeShape(detailType: string): string {
+  return detailType.replace(UUID_IN_TEXT, '{id}');
+}
+
+/** What the rule keeps from SQS of `entry`: the fields of its pattern the event fails, undefined when it matches. */
+export function filteredByRule(pattern: Record<string, unknown>, entry: EventEntry): EventFate['filteredByRule'] {
+  const fields = unmatchedFields(pattern, envelopeOf(entry));
+  return fields.length === 0 ? undefined : { detailType: detailTypeShape(entry.DetailType), source: entry.Source, fields };
 }
 
 /** The `id` of the EventBridge event a parked body holds; undefined for a body that is not one. */
@@ -52,14 +68,13 @@ interface FateContext {
   expectations: RunExpectations;
   parked: Map<string, ParkedMessage[]>;
   conversations: ReadonlyMap<string, LoadConversation>;
-  /** The kinds the rule forwards to SQS under the run's actions. */
-  ruleKinds: ReadonlySet<string>;
   actions: ActionsConfig;
 }
 
 function parkedFate(event: RunEvent, message: ParkedMessage, expectations: RunExpectations): EventFate {
-  if (event.expected === 'valid') return expectations.parkedByDesign?.(message) === true ? { fate: 'parked' } : { fate: 'parked', validParked: true };
-  return message.errorName === ErrorName.InvalidEvent ? { fate: 'parked' } : { fate: 'parked', malformedNotParked: true };
+  const parked = { fate: 'parked' as const, parked: { errorName: message.errorName, ...(message.errorMessage === undefined ? {} : { errorMessage: message.errorMessage }) } };
+  if (event.expected === 'valid') return expectations.parkedByDesign?.(message) === true ? parked : { ...parked, validParked: true };
+  return message.errorName === ErrorName.InvalidEvent ? parked : { ...parked, malformedNotParked: true };
 }
 
 function includes(have: Record<string, string> | undefined, want: Record<string, string>): boolean {
@@ -95,18 +110,17 @@ function fateOf(event: RunEvent, index: number, context: FateContext): EventFate
   const id = context.observation.eventIds[index];
   const copy = id === undefined ? undefined : context.parked.get(id)?.[0];
   if (copy !== undefined) return parkedFate(event, copy, context.expectations);
+  // Filtered before SQS, it is done at once, whether it would pass the dispatcher or not and whatever the queue does.
+  const filtered = filteredByRule(context.observation.rulePattern, event.entry);
+  if (filtered !== undefined) return { fate: 'notActedOn', filteredByRule: filtered };
   if (event.expected === 'malformed') return { fate: 'lost', malformedNotParked: true };
   // A valid event the dispatcher's own rules refuse is one it parks: not parked, it is lost.
   if (parseEntry(event.entry) === undefined) return { fate: 'lost' };
   const outcome = expectedOutcome(event.entry, context.actions, context.conversations);
   // An event its action cannot fill is parked as InvalidEvent by the processor: not parked, it is lost.
   if (outcome?.invalid !== undefined) return { fate: 'lost' };
-  // Nothing to see in Genesys: done if the queue drained.
-  if (outcome === undefined) {
-    if (!context.observation.drained) return { fate: 'lost' };
-    const kind = kindOfTopic(event.entry.DetailType);
-    return kind !== undefined && !context.ruleKinds.has(kind) ? { fate: 'notActedOn', filteredByRule: true } : { fate: 'notActedOn' };
-  }
+  // Routed past Genesys by the workflow: nothing to see there, done if the queue drained.
+  if (outcome === undefined) return context.observation.drained ? { fate: 'notActedOn' } : { fate: 'lost' };
   const fate = writtenFate(outcome.writes, index, context);
   return fate.fate === 'applied' ? { ...fate, action: { name: outcome.action, writes: outcome.writes.length } } : fate;
 }
@@ -120,7 +134,6 @@ export function eventFates(observation: Observation, expectations: RunExpectatio
     parked: parkedByEventId(observation.parked),
     conversations: new Map(expectations.conversations.map((conversation) => [conversation.id, conversation])),
     actions,
-    ruleKinds: new Set(kindsOf(actions)),
   };
   return expectations.events.map((event, index) => fateOf(event, index, context));
 }

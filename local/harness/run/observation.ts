@@ -61,6 +61,8 @@ export interface Observation {
   eventIds: readonly (string | undefined)[];
   /** Whether the queue drained in time (when not, what was left counts as lost). */
   drained: boolean;
+  /** The event pattern of the rule to the EventsQueue, as EventBridge holds it: an event it does not match never reached SQS. */
+  rulePattern: Record<string, unknown>;
   /** Every message in both dead-letter queues after the drain. */
   parked: readonly ParkedMessage[];
   genesys: {

@@ -4,6 +4,8 @@
  * as an {@link Observation} for the account (./accounting.ts).
  */
 import { readFileSync } from 'node:fs';
+import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
+import { isRecord } from '../../../functions/shared/events.js';
 import { MetricName } from '../../../functions/shared/metrics-sink.js';
 import { peekParked } from '../dead-letters.js';
 import { publishEvents, type PublishResult } from '../load/publish.js';
@@ -126,6 +128,14 @@ function duplicatesSuppressed(stack: LocalStack, since: number): number {
   }
 }
 
+/** The pattern of the stack's rule as EventBridge holds it, which is what decides: not the template's, not the actions'. */
+async function rulePatternOf(stack: LocalStack): Promise<Record<string, unknown>> {
+  const rule = await stack.clients.eventBridge.send(new DescribeRuleCommand({ Name: stack.ruleName, EventBusName: stack.busName }));
+  const pattern: unknown = rule.EventPattern === undefined ? undefined : JSON.parse(rule.EventPattern);
+  if (!isRecord(pattern)) throw new Error(`rule ${stack.ruleName} has no event pattern`);
+  return pattern;
+}
+
 /** The part of the observation read after the drain: the DLQs, the simulator, the counters, the log. */
 async function collect(stack: LocalStack, start: RunStart): Promise<Pick<Observation, 'parked' | 'genesys' | 'duplicatesSuppressed' | 'processorInvocations' | 'workflowRetries' | 'redeliveries' | 'peakInFlightWorkflows'>> {
   const [events, rule] = await Promise.all([peekParked(stack, 'events'), peekParked(stack, 'rule')]);
@@ -149,6 +159,7 @@ export async function observeRun(stack: LocalStack, options: RunOptions): Promis
   for (const conversation of options.conversations) stack.simulator.addConversation(conversation);
   const { ledger } = stack.simulator;
   const start: RunStart = { requests: ledger.requests.length, writes: ledger.writes.length, stats: stack.stats(), at: Date.now() };
+  const rulePattern = await rulePatternOf(stack);
   const sampler = options.sampleEveryMs === undefined ? undefined : sampleQueues(stack, options.sampleEveryMs);
   let published: Awaited<ReturnType<typeof publish>>;
   let drained: boolean;
@@ -166,6 +177,7 @@ export async function observeRun(stack: LocalStack, options: RunOptions): Promis
     publishedAt: published.publishedAt,
     eventIds: published.result.eventIds,
     drained,
+    rulePattern,
     samples: sampler?.samples ?? [],
     sampleEveryMs: options.sampleEveryMs ?? 0,
     ...(await collect(stack, start)),

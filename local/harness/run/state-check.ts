@@ -2,7 +2,7 @@
 import type { ExpectedState } from '../load/entry.js';
 import { defaultActions } from '../../../tools/actions/index.js';
 import { expectedGenesys } from '../load/expected-state.js';
-import { parkedByEventId } from './fates.js';
+import { filteredByRule, parkedByEventId } from './fates.js';
 import type { Observation, RunExpectations } from './observation.js';
 import type { RunSummary } from './summary.js';
 
@@ -41,13 +41,33 @@ export function compareState(
   return { participants, mismatches };
 }
 
+/** The attributes the run's conversations start with (a `--conversations` file may give some), as expected state. */
+function initialAttributes(conversations: RunExpectations['conversations']): ExpectedState {
+  const state: ExpectedState = {};
+  for (const { id, participants } of conversations) {
+    for (const participant of participants) if (participant.attributes !== undefined && Object.keys(participant.attributes).length > 0) (state[id] ??= {})[participant.id] = { ...participant.attributes };
+  }
+  return state;
+}
+
+/** `writes` over `initial`, participant by participant. */
+function over(initial: ExpectedState, writes: ExpectedState): ExpectedState {
+  const merged = structuredClone(initial);
+  for (const [conversationId, participants] of Object.entries(writes)) {
+    for (const [participantId, attributes] of Object.entries(participants)) Object.assign(((merged[conversationId] ??= {})[participantId] ??= {}), attributes);
+  }
+  return merged;
+}
+
 /**
- * What the valid events that were not parked imply, against what Genesys holds of the run's
- * conversations; what the parked ones imply is tolerated, since their writes may have landed too.
+ * What the valid events that reached SQS and were not parked imply, over the attributes the run's conversations
+ * started with, against what Genesys holds of them; what the parked ones imply is tolerated, since their writes may have landed too.
  */
 export function checkState(observation: Observation, expectations: RunExpectations): RunSummary['state'] {
   const parked = parkedByEventId(observation.parked);
-  const valid = expectations.events.flatMap((event, index) => (event.expected === 'valid' ? [{ event, index }] : []));
+  const valid = expectations.events.flatMap((event, index) =>
+    event.expected === 'valid' && filteredByRule(observation.rulePattern, event.entry) === undefined ? [{ event, index }] : [],
+  );
   const isParked = ({ index }: { index: number }): boolean => {
     const id = observation.eventIds[index];
     return id !== undefined && parked.has(id);
@@ -60,7 +80,7 @@ export function checkState(observation: Observation, expectations: RunExpectatio
   const { genesys } = observation;
   const tags = Object.fromEntries(Object.entries(genesys.tags).map(([conversationId, externalTag]) => [conversationId, { conversation: { externalTag } }]));
   const rows = Object.fromEntries(Object.entries(genesys.tables).map(([table, byKey]) => [table, Object.fromEntries(Object.entries(byKey).map(([key, { key: _key, ...row }]) => [key, row]))]));
-  const { participants, mismatches } = compareState(expected.attributes, ofRun(genesys.state), tolerated.attributes);
+  const { participants, mismatches } = compareState(over(initialAttributes(expectations.conversations), expected.attributes), ofRun(genesys.state), tolerated.attributes);
   const all = [
     ...mismatches,
     ...compareState(expected.rows, rows, tolerated.rows).mismatches.map((mismatch) => `data table row ${mismatch}`),
