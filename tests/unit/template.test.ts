@@ -507,6 +507,8 @@ describe('template.yaml', () => {
       'IdempotencyTableName',
       'GenesysClientSecretArn',
       'EventBusName',
+      'EventBusArn',
+      'ConversationEventsRuleArn',
       'DispatcherFunctionName',
       'ProcessorFunctionName',
     ])('%s is output with a Description', (name) => {
