@@ -12,6 +12,7 @@ export interface PseudoParameters {
   'AWS::Partition': string;
   'AWS::StackName': string;
   'AWS::URLSuffix': string;
+  'AWS::StackId': string;
 }
 
 /**
@@ -24,6 +25,8 @@ export const DEFAULT_PSEUDO_PARAMETERS: Readonly<PseudoParameters> = {
   'AWS::Partition': 'aws',
   'AWS::StackName': 'genesys-events-pipeline',
   'AWS::URLSuffix': 'amazonaws.com',
+  // The shape CloudFormation gives it: the stack's ARN, ending in a UUID (the archive's name is made from it).
+  'AWS::StackId': 'arn:aws:cloudformation:us-east-1:123456789012:stack/genesys-events-pipeline/6f1c2a4e-8b3d-4e5f-9a7b-1c2d3e4f5a6b',
 };
 
 /** How `resolveValue` answers the references it meets. */

@@ -34,9 +34,10 @@ export class TemplateResolver {
     readonly template: Template,
     overrides: Record<string, string | number> = {},
     readonly stackName = 'local',
+    pseudoParameters: Partial<PseudoParameters> = {},
   ) {
     this.parameters = parameterValues(template, overrides);
-    this.pseudoParameters = pseudoParameterValues({ 'AWS::StackName': stackName });
+    this.pseudoParameters = pseudoParameterValues({ 'AWS::StackName': stackName, ...pseudoParameters });
     this.context = {
       parameters: this.parameters,
       pseudoParameters: this.pseudoParameters,

@@ -16,9 +16,11 @@ export const LAYERS = [
   ['local/shared', ['functions']],
   ['local/genesys-sim', ['functions', 'tools', 'local/shared']],
   ['local/stack', ['functions', 'template', 'tools', 'local/shared', 'local/genesys-sim']],
+  // The deploy check runs the template in moto's CloudFormation: it starts moto as the local stack does.
+  ['local/deploy-check', ['functions', 'template', 'tools', 'local/shared', 'local/stack']],
   ['local/harness', ['functions', 'template', 'tools', 'local/shared', 'local/genesys-sim', 'local/stack']],
   ['bench', ['functions', 'template', 'tools', 'local/shared', 'local/genesys-sim', 'local/stack', 'local/harness']],
-  ['tests', ['functions', 'template', 'tools', 'local/shared', 'local/genesys-sim', 'local/stack', 'local/harness', 'bench']],
+  ['tests', ['functions', 'template', 'tools', 'local/shared', 'local/genesys-sim', 'local/stack', 'local/deploy-check', 'local/harness', 'bench']],
 ];
 
 /** The part a repository path belongs to; undefined outside them (data such as statemachine/ or events/). */
