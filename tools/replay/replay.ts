@@ -96,11 +96,17 @@ export async function checkKinds(target: ReplayTarget, kinds: readonly string[])
   }
 }
 
-/** Warnings about events of the window the archive cannot hold: before it was created, or past its retention. */
+/**
+ * Warnings about events of the window the archive cannot hold: before it was created, past its retention, not
+ * archived yet. They compare event times with arrival times, as Genesys' events carry the time they were sent;
+ * the local stack's loads carry made-up times, so there only an empty archive is worth a warning.
+ */
 export async function coverageWarnings(target: ReplayTarget, window: ReplayWindow, now: Date = new Date()): Promise<string[]> {
   const archiveName = target.archiveArn.slice(target.archiveArn.lastIndexOf('/') + 1);
   const { CreationTime, RetentionDays, EventCount } = await target.events.send(new DescribeArchiveCommand({ ArchiveName: archiveName }));
   const warnings: string[] = [];
+  if (EventCount === 0) warnings.push('the archive holds no events');
+  if (target.local) return warnings;
   if (CreationTime !== undefined && window.from < CreationTime) {
     warnings.push(`the archive was created at ${CreationTime.toISOString()}: events before it were never archived and cannot be replayed`);
   }
@@ -109,10 +115,9 @@ export async function coverageWarnings(target: ReplayTarget, window: ReplayWindo
   }
   // EventBridge: "there might be a delay between an event being sent to an event bus and it arriving in an archive.
   // We recommend you delay replaying archived events for 10 minutes" (docs.aws.amazon.com/eventbridge/latest/userguide/eb-archive.html).
-  if (!target.local && window.to.getTime() > now.getTime() - 10 * 60_000) {
+  if (window.to.getTime() > now.getTime() - 10 * 60_000) {
     warnings.push('--to is less than 10 minutes ago: events of the last minutes may not be archived yet (EventBridge advises waiting 10 minutes)');
   }
-  if (EventCount === 0) warnings.push('the archive holds no events');
   return warnings;
 }
 
