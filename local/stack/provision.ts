@@ -3,6 +3,7 @@
  * bus with its rule and queue target and its archive, the idempotency table and the Genesys client secret. Every
  * setting comes from the template and its parameter values; only names are chosen here.
  */
+import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateArchiveCommand, CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, type Target } from '@aws-sdk/client-eventbridge';
 import {
@@ -343,7 +344,10 @@ export async function provisionFromTemplate(options: ProvisionOptions): Promise<
     secrets: new SecretsManagerClient(clientConfig),
   };
   const stackName = options.stackName ?? 'local';
-  const context: Context = { options, resolver: new TemplateResolver(options.template, options.parameters, stackName), clients, stackName };
+  // Each stack its own id, as CloudFormation gives: names made from it (the EventArchive's) stay apart in one moto.
+  const stackId = `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${stackName}/${randomUUID()}`;
+  const resolver = new TemplateResolver(options.template, options.parameters, stackName, { 'AWS::StackId': stackId });
+  const context: Context = { options, resolver, clients, stackName };
   const resources: Record<string, ResourceValues> = {};
   try {
     await createInOrder(context, resources, sortResources(context, resources));
