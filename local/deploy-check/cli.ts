@@ -19,13 +19,23 @@ export function formatDeployCheck(result: DeployCheckResult): string {
   const lines: string[] = [];
   lines.push(
     table([
-      ['Resource', 'Type', 'How it is checked', 'Fields', 'Result'],
-      ...result.rows.map((row) => [row.logicalId, row.type, row.how.join(' + '), String(row.compared), row.mismatches.length === 0 ? 'ok' : `${row.mismatches.length} differ`]),
+      ['Resource', 'Type', 'How it is checked', 'Fields', 'Not compared', 'Result', 'In the translated template'],
+      ...result.rows.map((row) => [
+        row.logicalId,
+        row.type,
+        row.how.join(' + '),
+        String(row.compared),
+        String(row.notes.length),
+        row.mismatches.length === 0 ? 'ok' : `${row.mismatches.length} differ`,
+        row.staticCheck ?? '',
+      ]),
     ]),
   );
   for (const row of result.rows) {
     for (const mismatch of row.mismatches) lines.push(`  ✗ ${row.logicalId}: ${mismatch}`);
   }
+  const notes = result.rows.flatMap((row) => row.notes.map((note) => `  ${row.logicalId}: ${note}`));
+  if (notes.length > 0) lines.push('', 'Not compared, and why:', ...notes);
   lines.push('', 'Stack:');
   for (const check of result.stack) {
     lines.push(`  ${check.findings.mismatches.length === 0 ? '✓' : '✗'} ${check.name} (${check.findings.compared.length} checked${check.findings.skipped.length > 0 ? `, ${check.findings.skipped.length} not comparable in moto` : ''})`);

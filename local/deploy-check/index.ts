@@ -12,7 +12,7 @@ import { MOTO_DELETE_GAPS, MOTO_UPDATE_GAPS, forMoto, motoBusName, type MotoRewr
 import { MotoStack, type StackState } from './moto-stack.js';
 import { packageTemplate, type PackagedTemplate } from './package.js';
 import { checkParameterValues } from './parameters.js';
-import { AwsReader, READ_BACK_TYPES, exists, readBack, type StackReadBack } from './read-back.js';
+import { AwsReader, READ_BACK_TYPES, exists, readBack, type CompareContext, type StackReadBack } from './read-back.js';
 import { STATIC_CHECKS } from './static-checks.js';
 import { translateTemplate } from './translate.js';
 
@@ -27,7 +27,10 @@ export interface CheckRow {
   /** Fields compared, in all phases. */
   compared: number;
   mismatches: string[];
+  /** Fields not compared, each with the moto gap that keeps it from being compared. */
   notes: string[];
+  /** What the static check covers, when there is one. */
+  staticCheck?: string;
 }
 
 /** What the whole check found. */
@@ -61,6 +64,18 @@ export const UPDATED_PARAMETERS: Readonly<Record<string, string>> = {
   StateMachineLogLevel: 'ALL',
   GenesysRateLimitScope: 'client',
   GenesysClientSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:genesys-oauth-client-AbCdEf',
+};
+
+/**
+ * A second stack on the other side of every condition: a bus that already exists, a customer managed key for the
+ * secret, an alarm topic. The guided deploy asks for each of these.
+ */
+export const OTHER_BRANCH_STACK = 'genesys-events-pipeline-existing-bus';
+export const OTHER_BRANCH_PARAMETERS: Readonly<Record<string, string>> = {
+  ExistingEventBusName: 'genesys-events',
+  GenesysClientSecretKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  AlarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:pipeline-alarms',
+  EventArchiveRetentionDays: '0',
 };
 
 /** The properties whose change makes CloudFormation replace a resource (CloudFormation's "Update requires: Replacement"). */
@@ -128,7 +143,7 @@ function record(rows: Map<string, CheckRow>, phaseName: string, readBackResult: 
       add(target, 'checked in the translated template');
       target.compared += findings.compared.length;
       target.mismatches.push(...findings.mismatches.map((mismatch) => `${phaseName}: ${mismatch}`));
-      if (!target.notes.includes(staticCheck.what)) target.notes.push(staticCheck.what);
+      target.staticCheck = staticCheck.what;
     }
     const dropped = phaseName === 'update' ? MOTO_UPDATE_GAPS.find((gap) => gap.type === resource.Type && gap.fields === undefined) : undefined;
     if (READ_BACK_TYPES.has(resource.Type) && !state.resources.has(logicalId)) {
@@ -189,6 +204,25 @@ async function survivorsOfDelete(aws: AwsReader, translated: Template, first: St
   return survivors;
 }
 
+/** The stack on the other side of every condition: created on a bus that exists already, read back, deleted. */
+async function checkOtherBranch(endpoint: string, aws: AwsReader, other: Phase, rows: Map<string, CheckRow>, context: CompareContext): Promise<DeployCheckResult['stack']> {
+  const stack = new MotoStack(endpoint, OTHER_BRANCH_STACK);
+  try {
+    await stack.createEventBus(other.parameters.ExistingEventBusName ?? '');
+    const state = await stack.create(other.forMoto, other.parameters);
+    const read = await readBack(aws, state, other.translated, other.parameters, OTHER_BRANCH_STACK, context);
+    record(rows, 'existing bus', read, other.translated, state);
+    await stack.delete();
+    const survivors = await survivorsOfDelete(aws, other.translated, state, state);
+    return [
+      { name: 'existing bus: outputs', findings: read.outputs },
+      { name: 'existing bus: delete leaves what must survive', findings: survivors },
+    ];
+  } finally {
+    stack.destroy();
+  }
+}
+
 /** Runs the whole check on one moto server it starts (or `endpoint`). */
 export async function runDeployCheck(options: { endpoint?: string; template?: Template; buildDir?: string; log?: (line: string) => void } = {}): Promise<DeployCheckResult> {
   const log = options.log ?? (() => undefined);
@@ -199,6 +233,7 @@ export async function runDeployCheck(options: { endpoint?: string; template?: Te
   log(`packaged ${packaged.artifacts.length} artifacts (${packaged.artifacts.map((artifact) => `${artifact.logicalId} ${(artifact.bytes.length / 1024).toFixed(1)} KB`).join(', ')})`);
   const created = phase(packaged, template, { ...GUIDED_PARAMETERS }, region, python);
   const updated = phase(packaged, template, { ...GUIDED_PARAMETERS, ...UPDATED_PARAMETERS }, region, python);
+  const otherBranch = phase(packaged, template, { ...GUIDED_PARAMETERS, ...OTHER_BRANCH_PARAMETERS }, region, python);
 
   let moto: MotoServer | undefined;
   const endpoint = options.endpoint ?? (moto = await startMoto()).endpoint;
@@ -230,13 +265,19 @@ export async function runDeployCheck(options: { endpoint?: string; template?: Te
     log('delete: DELETE_COMPLETE');
     const survivors = await survivorsOfDelete(aws, updated.translated, first, second);
     stackChecks.push({ name: 'delete: what must survive, survives', findings: survivors });
+
+    stackChecks.push(...(await checkOtherBranch(endpoint, aws, otherBranch, rows, context)));
+    log('create and delete on an existing bus: done');
   } finally {
     aws.destroy();
     stack.destroy();
     await moto?.stop();
   }
 
-  const rewrites = created.rewrites.map((rewrite, index) => ({ gap: rewrite.gap, changed: [...new Set([...rewrite.changed, ...(updated.rewrites[index]?.changed ?? [])])] }));
+  const rewrites = created.rewrites.map((rewrite, index) => ({
+    gap: rewrite.gap,
+    changed: [...new Set([created, updated, otherBranch].flatMap((each) => each.rewrites[index]?.changed ?? []))],
+  }));
   const result: DeployCheckResult = {
     rows: [...rows.values()].sort((a, b) => a.logicalId.localeCompare(b.logicalId)),
     stack: stackChecks,

@@ -13,7 +13,7 @@ import {
   type Output,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { CreatePartnerEventSourceCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, CreatePartnerEventSourceCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_ACCOUNT, localClientConfig } from '../stack/moto.js';
 import type { Template } from '../../template/index.js';
@@ -69,6 +69,16 @@ export class MotoStack {
     const eventBridge = new EventBridgeClient(localClientConfig(this.endpoint));
     try {
       await eventBridge.send(new CreatePartnerEventSourceCommand({ Name: name, Account: LOCAL_ACCOUNT }));
+    } finally {
+      eventBridge.destroy();
+    }
+  }
+
+  /** A bus that exists before the stack (ExistingEventBusName), as one made outside it would. */
+  async createEventBus(name: string): Promise<void> {
+    const eventBridge = new EventBridgeClient(localClientConfig(this.endpoint));
+    try {
+      await eventBridge.send(new CreateEventBusCommand({ Name: name }));
     } finally {
       eventBridge.destroy();
     }

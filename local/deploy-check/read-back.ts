@@ -134,7 +134,7 @@ export async function exists(aws: AwsReader, resource: StackResource): Promise<b
 /** The comparison of one resource type's description with its resolved template properties. */
 type Comparer = (findings: Findings, expected: Properties, actual: Record<string, unknown>, context: CompareContext) => void;
 
-interface CompareContext {
+export interface CompareContext {
   artifacts: ReadonlyMap<string, Artifact>;
   /** The ASL text of a packaged definition key, substitutions not yet applied. */
   definitions: ReadonlyMap<string, string>;

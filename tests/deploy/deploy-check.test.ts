@@ -75,6 +75,16 @@ describe('the deploy check on template.yaml', () => {
   });
 });
 
+describe('the other side of every condition', () => {
+  it('creates and deletes a second stack on a bus that exists already, with a key for the secret and an alarm topic', () => {
+    const checks = result.stack.filter((check) => check.name.startsWith('existing bus'));
+    expect(checks.map((check) => check.name)).toEqual(['existing bus: outputs', 'existing bus: delete leaves what must survive']);
+    for (const check of checks) expect(check.findings.mismatches).toEqual([]);
+    // The rule is read back on the existing bus in that stack too: its rows carry both phases.
+    expect(row('GenesysConversationEventsRule')?.compared).toBeGreaterThan(10);
+  });
+});
+
 describe('the deploy check can fail', () => {
   it('names a resource of a type it has no check for instead of skipping it', async () => {
     const withTopic: Template = JSON.parse(JSON.stringify(template)) as Template;
