@@ -223,8 +223,20 @@ async function checkOtherBranch(endpoint: string, aws: AwsReader, other: Phase, 
   }
 }
 
+/** Options of {@link runDeployCheck}. */
+export interface DeployCheckOptions {
+  /** A moto server to use; one is started (and stopped) otherwise. */
+  endpoint?: string;
+  template?: Template;
+  /** Where `npm run build` left the bundles (.local/build by default). */
+  buildDir?: string;
+  log?: (line: string) => void;
+  /** Runs between the create and its read back: a test changes a resource there to prove the check sees it. */
+  afterCreate?: (endpoint: string, state: StackState) => Promise<void>;
+}
+
 /** Runs the whole check on one moto server it starts (or `endpoint`). */
-export async function runDeployCheck(options: { endpoint?: string; template?: Template; buildDir?: string; log?: (line: string) => void } = {}): Promise<DeployCheckResult> {
+export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<DeployCheckResult> {
   const log = options.log ?? (() => undefined);
   const template = options.template ?? loadTemplate();
   const { python } = await resolveMotoPython();
@@ -248,6 +260,7 @@ export async function runDeployCheck(options: { endpoint?: string; template?: Te
 
     const first = await stack.create(created.forMoto, created.parameters);
     log(`create: ${first.status}, ${first.resources.size} resources`);
+    await options.afterCreate?.(endpoint, first);
     const firstRead = await readBack(aws, first, created.translated, created.parameters, STACK_NAME, context);
     record(rows, 'create', firstRead, created.translated, first);
     stackChecks.push({ name: 'create: outputs', findings: firstRead.outputs });

@@ -7,12 +7,16 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LambdaClient, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { buildFunctions } from '../../tools/build.js';
+import { localClientConfig } from '../../local/stack/moto.js';
 import { loadTemplate, parameterValues, type Template } from '../../template/index.js';
 import { formatDeployCheck } from '../../local/deploy-check/cli.js';
 import { GUIDED_PARAMETERS, runDeployCheck, type DeployCheckResult } from '../../local/deploy-check/index.js';
 import { packageTemplate } from '../../local/deploy-check/package.js';
 import { translateTemplate } from '../../local/deploy-check/translate.js';
+import { zipFolder } from '../../local/deploy-check/zip.js';
 
 jest.setTimeout(240_000);
 
@@ -92,5 +96,26 @@ describe('the deploy check can fail', () => {
     const failed = await runDeployCheck({ template: withTopic, buildDir });
     expect(failed.ok).toBe(false);
     expect(failed.rows.find((candidate) => candidate.logicalId === 'AlarmTopic')).toMatchObject({ how: ['not checkable here'] });
+  });
+
+  it('reports a deployed resource that differs from the template (a queue changed behind the stack, other code)', async () => {
+    const drifted = await runDeployCheck({
+      template,
+      buildDir,
+      afterCreate: async (endpoint, state) => {
+        const sqs = new SQSClient(localClientConfig(endpoint));
+        await sqs.send(new SetQueueAttributesCommand({ QueueUrl: state.resources.get('EventsQueue')?.physicalId, Attributes: { VisibilityTimeout: '30' } }));
+        sqs.destroy();
+        // Other code than the build made: what a stale artifact bucket or a wrong CodeUri would deploy.
+        const lambda = new LambdaClient(localClientConfig(endpoint));
+        await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: state.resources.get('ProcessorFunction')?.physicalId, ZipFile: zipFolder(join(buildDir, 'DispatcherFunction')) }));
+        lambda.destroy();
+      },
+    });
+    expect(drifted.ok).toBe(false);
+    expect(drifted.rows.find((candidate) => candidate.logicalId === 'EventsQueue')?.mismatches).toEqual([
+      'create: VisibilityTimeout: template says 1080, read back "30"',
+    ]);
+    expect(drifted.rows.find((candidate) => candidate.logicalId === 'ProcessorFunction')?.mismatches).toEqual([expect.stringMatching(/^create: CodeSha256: template says /)]);
   });
 });
