@@ -4,7 +4,7 @@
  * property it feeds lets `sam deploy --guided` take a value the deploy then fails on.
  */
 import { loadTemplate, parameterValues, type TemplateParameter } from '../../template/index.js';
-import { GUIDED_PARAMETERS } from '../../local/deploy-check/index.js';
+import { GUIDED_PARAMETERS } from '../../local/deploy-check/scenarios.js';
 import { packageTemplate } from '../../local/deploy-check/package.js';
 import {
   LAMBDA_ENVIRONMENT_BYTES,
