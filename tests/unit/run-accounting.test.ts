@@ -28,7 +28,7 @@ const idOf = (index: number): string => `event-${index}`;
 const actedOn = (load: GeneratedLoad): number => load.events.filter((event) => event.expected === 'valid' && isActedOn(event.kind)).length;
 
 /** What a run of `load` observes when the pipeline applied every valid event and parked nothing. */
-function observationOf(load: GeneratedLoad, overrides: Partial<Observation> = {}): Observation {
+function observationOf(load: Pick<RunExpectations, 'events' | 'conversations'>, overrides: Partial<Observation> = {}): Observation {
   return {
     startedAt: START,
     endedAt: START + 2_000,
@@ -291,25 +291,10 @@ describe("account of a user's own events file", () => {
   /** What a run observes when the pipeline did what it should: the hostile events parked, the rest written. */
   const observed = (overrides: Partial<Observation> = {}): Observation => {
     const reached = events.filter((event, index) => event.expected === 'valid' && index !== otherSource && index !== presence);
-    const base: Observation = {
-      startedAt: START,
-      endedAt: START + 2_000,
-      sent: events.length,
-      publishedAt: events.map((_, index) => START + index),
-      eventIds: events.map((_, index) => idOf(index)),
-      drained: true,
-      rulePattern: RULE_PATTERN,
-      parked: hostile.map(parkedAsInvalid),
-      genesys: { tables: {}, tags: {}, state: expectedState(reached, conversations), requests: [], writes: [] },
-      samples: [],
-      sampleEveryMs: 0,
-      duplicatesSuppressed: 0,
-      processorInvocations: 0,
-      workflowRetries: 0,
-      redeliveries: 0,
-      peakInFlightWorkflows: 0,
-    };
-    return { ...base, ...overrides };
+    return observationOf(
+      { events, conversations },
+      { parked: hostile.map(parkedAsInvalid), genesys: { tables: {}, tags: {}, state: expectedState(reached, conversations), requests: [], writes: [] }, ...overrides },
+    );
   };
 
   it('holds the kinds a new user tries: acw, user.start, a customer.start without participantId, two hostile ids, a presence event, another source', () => {

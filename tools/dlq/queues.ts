@@ -5,7 +5,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULT_STACK_FILE, readStackFile } from './stack-file.js';
+import { DEFAULT_STACK_FILE, isRunning, readStackFile } from './stack-file.js';
 
 /** A queue the tool reads or writes. */
 export interface QueueRef {
@@ -113,15 +113,5 @@ export async function queuesFromStackFile(file: string = DEFAULT_STACK_FILE): Pr
     sqs.destroy();
     if (error instanceof DlqToolError) throw error;
     throw new DlqToolError(`the local stack of ${file} does not answer at ${stack.endpoints.moto} (stopped? started by process ${stack.pid}): ${(error as Error).message}`);
-  }
-}
-
-/** Whether a process of this machine is alive (signal 0 checks without signalling). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

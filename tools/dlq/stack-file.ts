@@ -40,3 +40,13 @@ export function readStackFile(file: string = DEFAULT_STACK_FILE): StackFile | un
   if (!existsSync(file)) return undefined;
   return JSON.parse(readFileSync(file, 'utf8')) as StackFile;
 }
+
+/** Whether the process that wrote a stack file is alive (signal 0 checks without signalling). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

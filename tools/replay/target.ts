@@ -5,7 +5,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DEFAULT_STACK_FILE, readStackFile } from '../dlq/stack-file.js';
+import { DEFAULT_STACK_FILE, isRunning, readStackFile } from '../dlq/stack-file.js';
 import { explainAwsError } from '../dlq/queues.js';
 import { ReplayToolError } from './window.js';
 
@@ -69,14 +69,4 @@ export function targetFromStackFile(file: string = DEFAULT_STACK_FILE): ReplayTa
   const target = fromOutputs(`the local stack of ${file}`, stack.outputs as unknown as Record<string, string | undefined>);
   const events = new EventBridgeClient({ endpoint: stack.endpoints.moto, region: stack.region, credentials: stack.credentials });
   return { source: `local stack (${file})`, local: true, events, ...target };
-}
-
-/** Whether a process of this machine is alive (signal 0 checks without signalling). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
