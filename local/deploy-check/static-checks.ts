@@ -57,10 +57,14 @@ export const STATIC_CHECKS: Record<string, { what: string; check: StaticCheck }>
     },
   },
   'AWS::DynamoDB::Table': {
-    what: 'time to live, point-in-time recovery and encryption, which moto drops',
-    check: (findings, { Properties = {} }) => {
+    what: 'time to live, encryption and (for a retained table) point-in-time recovery, which moto drops',
+    check: (findings, { Properties = {}, DeletionPolicy }) => {
       findings.field('TimeToLiveSpecification', Properties.TimeToLiveSpecification, { AttributeName: 'expiration', Enabled: true });
       findings.field('SSESpecification.SSEEnabled', (Properties.SSESpecification as Properties | undefined)?.SSEEnabled, true);
+      // A table kept past the stack holds records worth recovering; the per-client budget's holds nothing past a minute.
+      if (DeletionPolicy === 'Retain') {
+        findings.field('PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled', (Properties.PointInTimeRecoverySpecification as Properties | undefined)?.PointInTimeRecoveryEnabled, true);
+      }
     },
   },
   'AWS::StepFunctions::StateMachine': {
