@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { DescribeArchiveCommand, DescribeReplayCommand, DescribeRuleCommand, StartReplayCommand, type DescribeReplayResponse } from '@aws-sdk/client-eventbridge';
 import { CONVERSATION_DETAIL_TYPE_PREFIX } from '../../functions/shared/events.js';
+import { patternMatches } from '../event-pattern.js';
 import type { ReplayTarget } from './target.js';
 import { ReplayToolError, type ReplayWindow } from './window.js';
 
@@ -66,17 +67,14 @@ export function ruleOfArn(ruleArn: string): { name: string; bus: string } {
   return cut < 0 ? { name: path, bus: 'default' } : { name: path.slice(cut + 1), bus: path.slice(0, cut) };
 }
 
-/** The kinds of `kinds` the rule's current pattern does not pass (its detail-type list, as `npm run actions` writes it). */
+/**
+ * The kinds of `kinds` the rule's current pattern does not pass: its detail-type, matched as EventBridge matches it
+ * against the detail-type Genesys gives an event of that kind (`v2.detail.events.conversation.{id}.<kind>`).
+ */
 export function kindsNotPassed(eventPattern: string | undefined, kinds: readonly string[]): string[] {
-  const pattern = JSON.parse(eventPattern ?? '{}') as { 'detail-type'?: unknown[] };
-  const passed = new Set(
-    (pattern['detail-type'] ?? []).flatMap((entry) => {
-      const wildcard = (entry as { wildcard?: unknown }).wildcard;
-      const prefix = `${CONVERSATION_DETAIL_TYPE_PREFIX}*.`;
-      return typeof wildcard === 'string' && wildcard.startsWith(prefix) ? [wildcard.slice(prefix.length)] : [];
-    }),
-  );
-  return kinds.filter((kind) => !passed.has(kind));
+  const pattern = JSON.parse(eventPattern ?? '{}') as Record<string, unknown>;
+  const detailTypePattern = pattern['detail-type'] === undefined ? {} : { 'detail-type': pattern['detail-type'] };
+  return kinds.filter((kind) => !patternMatches(detailTypePattern, { 'detail-type': `${CONVERSATION_DETAIL_TYPE_PREFIX}{id}.${kind}` }));
 }
 
 /**
