@@ -147,13 +147,13 @@ function updatedInPlace(created: Phase, updated: Phase, first: StackState, secon
   return inPlace;
 }
 
-/** After the delete: what has DeletionPolicy Retain is still there, the rest is gone. */
-async function survivorsOfDelete(aws: AwsReader, translated: Template, first: StackState, second: StackState): Promise<Findings> {
+/** After the delete: what has DeletionPolicy Retain is still there, the rest is gone, each looked for as its last read back found it. */
+async function survivorsOfDelete(aws: AwsReader, translated: Template, ...readBacks: StackReadBack[]): Promise<Findings> {
   const survivors = new Findings();
   for (const [logicalId, resource] of Object.entries(translated.Resources)) {
-    const listed = second.resources.get(logicalId) ?? first.resources.get(logicalId);
-    if (listed === undefined || !READ_BACK_TYPES.has(resource.Type)) continue;
-    const present = await exists(aws, listed);
+    const located = readBacks.map((read) => read.located.get(logicalId)).find((found) => found !== undefined);
+    if (located === undefined || !READ_BACK_TYPES.has(resource.Type)) continue;
+    const present = await exists(aws, located);
     const retained = resource.DeletionPolicy === 'Retain';
     const left = MOTO_DELETE_GAPS[resource.Type];
     if (present && !retained && left !== undefined) {
@@ -174,7 +174,7 @@ async function checkOtherBranch(endpoint: string, aws: AwsReader, other: Phase, 
     const read = await readBack(aws, state, other.translated, other.parameters, OTHER_BRANCH_STACK, context);
     record(rows, 'existing bus', read, other.translated, state);
     await stack.delete();
-    const survivors = await survivorsOfDelete(aws, other.translated, state, state);
+    const survivors = await survivorsOfDelete(aws, other.translated, read);
     return [
       { name: 'existing bus: outputs', findings: read.outputs },
       { name: 'existing bus: delete leaves what must survive', findings: survivors },
@@ -237,7 +237,7 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
 
     await stack.delete();
     log('delete: DELETE_COMPLETE');
-    const survivors = await survivorsOfDelete(aws, updated.translated, first, second);
+    const survivors = await survivorsOfDelete(aws, updated.translated, secondRead, firstRead);
     stackChecks.push({ name: 'delete: what must survive, survives', findings: survivors });
 
     stackChecks.push(...(await checkOtherBranch(endpoint, aws, otherBranch, rows, context)));

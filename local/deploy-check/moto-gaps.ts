@@ -203,6 +203,5 @@ export const MOTO_UPDATE_GAPS: readonly MotoUpdateGap[] = [
 
 /** What moto's delete of a stack leaves behind, where CloudFormation deletes it (a resource without Retain). */
 export const MOTO_DELETE_GAPS: Readonly<Record<string, string>> = {
-  'AWS::Events::EventBus': 'moto deletes a bus by the physical id it left empty: the bus stays',
   'AWS::Logs::LogGroup': "moto's update dropped the log group from the stack (above): its delete no longer knows it",
 };

@@ -123,9 +123,9 @@ async function describe(aws: AwsReader, resource: StackResource, properties: () 
 }
 
 /** Whether a resource is still there (after a delete): its service describes it. */
-export async function exists(aws: AwsReader, resource: StackResource): Promise<boolean> {
+export async function exists(aws: AwsReader, { resource, properties }: Located): Promise<boolean> {
   try {
-    return (await describe(aws, resource, () => ({}))) !== undefined;
+    return (await describe(aws, resource, properties)) !== undefined;
   } catch {
     return false;
   }
@@ -229,6 +229,14 @@ export interface StackReadBack {
   outputs: Findings;
   /** The resolver answering for this stack's resources, for checks that need a resolved value. */
   resolver: TemplateResolver;
+  /** How each resource was found, to look for it again (after a delete). */
+  located: Map<string, Located>;
+}
+
+/** A resource as the read back found it: its physical id (moto's gaps filled in) and its resolved properties. */
+export interface Located {
+  resource: StackResource;
+  properties: () => Properties;
 }
 
 /**
@@ -245,6 +253,7 @@ export async function readBack(
 ): Promise<StackReadBack> {
   const resolver = new TemplateResolver(translated, parameters, stackName, state.stackId === undefined ? {} : { 'AWS::StackId': state.stackId });
   const described = new Map<string, Described>();
+  const located = new Map<string, Located>();
   // Only the names: the rest of the properties may refer to resources not described yet.
   const namesOf = (properties: Properties): Properties => resolver.resolve({ Name: properties.Name, ArchiveName: properties.ArchiveName }) as Properties;
   // A rule is described after the bus it names, whose name its EventBusName resolves to.
@@ -253,7 +262,9 @@ export async function readBack(
     const listed = state.resources.get(logicalId);
     const resource =
       listed === undefined ? undefined : { ...listed, physicalId: namedPhysicalId(listed.type, listed.physicalId, namesOf(translated.Resources[logicalId]?.Properties ?? {})) };
-    const answer = resource === undefined ? undefined : await describe(aws, resource, () => resolver.resolve(translated.Resources[logicalId]?.Properties ?? {}) as Properties);
+    const properties = (): Properties => resolver.resolve(translated.Resources[logicalId]?.Properties ?? {}) as Properties;
+    if (resource !== undefined) located.set(logicalId, { resource, properties });
+    const answer = resource === undefined ? undefined : await describe(aws, resource, properties);
     if (answer !== undefined) described.set(logicalId, answer);
     resolver.setResource(logicalId, answer?.values ?? { ref: NOT_CREATED, attributes: new Proxy({}, { get: () => NOT_CREATED }) });
   }
@@ -271,5 +282,5 @@ export async function readBack(
     if (output.Condition !== undefined && !resolver.resolve({ Condition: output.Condition })) continue;
     outputs.field(name, resolver.resolve(output.Value), state.outputs.get(name));
   }
-  return { resources, outputs, resolver };
+  return { resources, outputs, resolver, located };
 }
