@@ -66,19 +66,18 @@ export class MotoStack {
 
   /** The partner event source Genesys creates when the EventBridge integration is added (the stack's bus needs one). */
   async createPartnerEventSource(name: string): Promise<void> {
-    const eventBridge = new EventBridgeClient(localClientConfig(this.endpoint));
-    try {
-      await eventBridge.send(new CreatePartnerEventSourceCommand({ Name: name, Account: LOCAL_ACCOUNT }));
-    } finally {
-      eventBridge.destroy();
-    }
+    await this.#withEventBridge((eventBridge) => eventBridge.send(new CreatePartnerEventSourceCommand({ Name: name, Account: LOCAL_ACCOUNT })));
   }
 
   /** A bus that exists before the stack (ExistingEventBusName), as one made outside it would. */
   async createEventBus(name: string): Promise<void> {
+    await this.#withEventBridge((eventBridge) => eventBridge.send(new CreateEventBusCommand({ Name: name })));
+  }
+
+  async #withEventBridge(use: (eventBridge: EventBridgeClient) => Promise<unknown>): Promise<void> {
     const eventBridge = new EventBridgeClient(localClientConfig(this.endpoint));
     try {
-      await eventBridge.send(new CreateEventBusCommand({ Name: name }));
+      await use(eventBridge);
     } finally {
       eventBridge.destroy();
     }

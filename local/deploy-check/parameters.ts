@@ -50,6 +50,10 @@ export interface PropertyLimit {
   source: string;
 }
 
+const ALARM_ACTION: PropertyLimit = { maxLength: 1024, pattern: /^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/, source: 'CloudWatch AlarmActions / OKActions (an ARN, 1-1024)' };
+const IAM_RESOURCE: PropertyLimit = { maxLength: 2048, source: 'IAM ARN (20-2048)' };
+const PARTNER_BUS: PropertyLimit = { maxLength: 256, pattern: /^aws\.partner(\/[.\-_A-Za-z0-9]+){2,}$/, source: 'EventBridge partner bus / event source name (aws.partner/..., [/.-_A-Za-z0-9], 1-256)' };
+
 /** The AWS limits of the properties the template's parameters feed, by `Type.Property.Path` (`*` for list items). */
 export const PROPERTY_LIMITS: Record<string, PropertyLimit> = {
   'AWS::Lambda::EventSourceMapping.BatchSize': { min: 1, max: 10_000, source: 'Lambda EventSourceMapping BatchSize (SQS: 1-10000)' },
@@ -63,15 +67,15 @@ export const PROPERTY_LIMITS: Record<string, PropertyLimit> = {
   'AWS::StepFunctions::StateMachine.LoggingConfiguration.Level': { allowedValues: ['ALL', 'ERROR', 'FATAL', 'OFF'], source: 'Step Functions LogLevel' },
   // The EventsQueue alarm watches ApproximateAgeOfOldestMessage, which never exceeds the queue's retention (345600 s).
   'AWS::CloudWatch::Alarm.Threshold': { min: 0, max: 345_600, source: "ApproximateAgeOfOldestMessage cannot exceed the EventsQueue's MessageRetentionPeriod" },
-  'AWS::CloudWatch::Alarm.AlarmActions.*': { maxLength: 1024, pattern: /^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/, source: 'CloudWatch AlarmActions (ARN, 1-1024)' },
-  'AWS::CloudWatch::Alarm.OKActions.*': { maxLength: 1024, pattern: /^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/, source: 'CloudWatch OKActions (ARN, 1-1024)' },
-  'AWS::Events::EventBus.Name': { maxLength: 256, pattern: /^aws\.partner(\/[.\-_A-Za-z0-9]+){2,}$/, source: 'EventBridge CreateEventBus Name (partner bus: aws.partner/..., [/.-_A-Za-z0-9], 1-256)' },
-  'AWS::Events::EventBus.EventSourceName': { maxLength: 256, pattern: /^aws\.partner(\/[.\-_A-Za-z0-9]+){2,}$/, source: 'EventBridge EventSourceName (aws.partner/..., 1-256)' },
+  'AWS::CloudWatch::Alarm.AlarmActions.*': ALARM_ACTION,
+  'AWS::CloudWatch::Alarm.OKActions.*': ALARM_ACTION,
+  'AWS::Events::EventBus.Name': PARTNER_BUS,
+  'AWS::Events::EventBus.EventSourceName': PARTNER_BUS,
   'AWS::Events::Rule.EventBusName': { maxLength: 256, pattern: /^$|^[/.\-_A-Za-z0-9]+$/, source: 'EventBridge PutRule EventBusName ([/.-_A-Za-z0-9], 1-256)' },
   'AWS::Events::Archive.RetentionDays': { min: 0, max: 2_147_483_647, source: 'EventBridge CreateArchive RetentionDays (0 = indefinitely: the template creates no archive for 0)' },
   'AWS::SecretsManager::Secret.KmsKeyId': { maxLength: 2048, source: 'Secrets Manager KmsKeyId (key ARN, 0-2048)' },
-  'AWS::IAM::Role.Policies.*.PolicyDocument.Statement.*.Resource': { maxLength: 2048, source: 'IAM ARN (20-2048)' },
-  'AWS::IAM::Role.Policies.*.PolicyDocument.Statement.*.Resource.*': { maxLength: 2048, source: 'IAM ARN (20-2048)' },
+  'AWS::IAM::Role.Policies.*.PolicyDocument.Statement.*.Resource': IAM_RESOURCE,
+  'AWS::IAM::Role.Policies.*.PolicyDocument.Statement.*.Resource.*': IAM_RESOURCE,
 };
 
 /** Lambda's limit on a function's environment: the names and values of all its variables together. */

@@ -21,19 +21,23 @@ function filesUnder(folder: string): string[] {
     .sort();
 }
 
+/** The fields a local header and a central directory entry share, in the same order: version needed to the name's length. */
+function sharedFields(header: Buffer, at: number, name: Buffer, crc: number, compressed: number, size: number): void {
+  header.writeUInt16LE(20, at); // version needed: deflate
+  header.writeUInt16LE(0x0800, at + 2); // names are UTF-8
+  header.writeUInt16LE(8, at + 4); // deflate
+  header.writeUInt16LE(DOS_TIME, at + 6);
+  header.writeUInt16LE(DOS_DATE, at + 8);
+  header.writeUInt32LE(crc, at + 10);
+  header.writeUInt32LE(compressed, at + 14);
+  header.writeUInt32LE(size, at + 18);
+  header.writeUInt16LE(name.length, at + 22);
+}
+
 function localHeader(name: Buffer, crc: number, compressed: number, size: number): Buffer {
   const header = Buffer.alloc(30);
   header.writeUInt32LE(0x04034b50, 0);
-  header.writeUInt16LE(20, 4); // version needed: deflate
-  header.writeUInt16LE(0x0800, 6); // names are UTF-8
-  header.writeUInt16LE(8, 8); // deflate
-  header.writeUInt16LE(DOS_TIME, 10);
-  header.writeUInt16LE(DOS_DATE, 12);
-  header.writeUInt32LE(crc, 14);
-  header.writeUInt32LE(compressed, 18);
-  header.writeUInt32LE(size, 22);
-  header.writeUInt16LE(name.length, 26);
-  header.writeUInt16LE(0, 28);
+  sharedFields(header, 4, name, crc, compressed, size);
   return Buffer.concat([header, name]);
 }
 
@@ -41,17 +45,9 @@ function centralHeader(name: Buffer, crc: number, compressed: number, size: numb
   const header = Buffer.alloc(46);
   header.writeUInt32LE(0x02014b50, 0);
   header.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the mode below is read
-  header.writeUInt16LE(20, 6);
-  header.writeUInt16LE(0x0800, 8);
-  header.writeUInt16LE(8, 10);
-  header.writeUInt16LE(DOS_TIME, 12);
-  header.writeUInt16LE(DOS_DATE, 14);
-  header.writeUInt32LE(crc, 16);
-  header.writeUInt32LE(compressed, 20);
-  header.writeUInt32LE(size, 24);
-  header.writeUInt16LE(name.length, 28);
+  sharedFields(header, 6, name, crc, compressed, size);
   // Lambda runs the code as another user than the one who built it: every file readable by all (0644).
-  header.writeUInt32LE(((0o100644 << 16) >>> 0), 38);
+  header.writeUInt32LE((0o100644 << 16) >>> 0, 38);
   header.writeUInt32LE(offset, 42);
   return Buffer.concat([header, name]);
 }
