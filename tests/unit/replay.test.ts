@@ -131,6 +131,22 @@ describe('runReplay against EventBridge', () => {
     expect(outcome).toMatchObject({ name: 'genesys-replay-x', state: 'COMPLETED', arn: 'arn:replay' });
   });
 
+  it('follows its own replay when the SDK retry of a StartReplay whose answer was lost meets the name taken', async () => {
+    events.on(StartReplayCommand).rejects(Object.assign(new Error('Replay genesys-replay-z already exists.'), { name: 'ResourceAlreadyExistsException' }));
+    events.on(DescribeReplayCommand).resolves({ State: 'COMPLETED', ReplayArn: 'arn:replay' });
+
+    const outcome = await runReplay(target(), window, { name: 'genesys-replay-z', sleep: noSleep });
+
+    expect(outcome).toMatchObject({ name: 'genesys-replay-z', state: 'COMPLETED' });
+    expect(events.commandCalls(DescribeReplayCommand).map((call) => call.args[0].input)).toEqual([{ ReplayName: 'genesys-replay-z' }]);
+  });
+
+  it('fails on any other refusal of StartReplay', async () => {
+    events.on(StartReplayCommand).rejects(Object.assign(new Error('Archive does not exist.'), { name: 'ResourceNotFoundException' }));
+    await expect(runReplay(target(), window, { name: 'genesys-replay-w', sleep: noSleep })).rejects.toThrow('Archive does not exist.');
+    expect(events.commandCalls(DescribeReplayCommand)).toHaveLength(0);
+  });
+
   it.each(['FAILED', 'CANCELLED'] as const)('rejects a replay that ends %s with its StateReason', async (state) => {
     events.on(StartReplayCommand).resolves({ State: 'STARTING' });
     events.on(DescribeReplayCommand).resolves({ State: state, StateReason: 'Archive is being deleted' });

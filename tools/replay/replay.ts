@@ -139,16 +139,23 @@ function progressOf(name: string, answer: DescribeReplayResponse): ReplayOutcome
 export async function runReplay(target: ReplayTarget, window: ReplayWindow, options: ReplayOptions = {}): Promise<ReplayOutcome> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const name = options.name ?? replayName(options.now?.() ?? new Date());
-  const started = await target.events.send(
-    new StartReplayCommand({
-      ReplayName: name,
-      Description: `npm run replay: ${window.from.toISOString()} to ${window.to.toISOString()}`,
-      EventSourceArn: target.archiveArn,
-      EventStartTime: window.from,
-      EventEndTime: window.to,
-      Destination: { Arn: target.busArn, FilterArns: [target.ruleArn] },
-    }),
-  );
+  const started = await target.events
+    .send(
+      new StartReplayCommand({
+        ReplayName: name,
+        Description: `npm run replay: ${window.from.toISOString()} to ${window.to.toISOString()}`,
+        EventSourceArn: target.archiveArn,
+        EventStartTime: window.from,
+        EventEndTime: window.to,
+        Destination: { Arn: target.busArn, FilterArns: [target.ruleArn] },
+      }),
+    )
+    .catch((error: unknown) => {
+      // The name is this run's own (a fresh random suffix): a replay that already has it is the one this call
+      // started, whose answer was lost and which the SDK's retry met. Follow it rather than fail a running replay.
+      if ((error as { name?: unknown }).name === 'ResourceAlreadyExistsException') return { State: undefined };
+      throw error;
+    });
   options.onProgress?.({ name, state: started.State ?? 'STARTING' });
   for (;;) {
     const progress = progressOf(name, await target.events.send(new DescribeReplayCommand({ ReplayName: name })));
